@@ -1,0 +1,1 @@
+"""Subcommands of `svmodel`: each module defines `register(subparsers)`."""

@@ -1,0 +1,55 @@
+"""`svmodel compare FILE...`: headline figures of several scenarios side by side."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import pandas as pd
+
+from svmodel.commands._common import add_proxies_option, library_from_args
+from svmodel.formatting import money, months, ratio
+from svmodel.results import evaluate
+from svmodel.scenario import ScenarioError, load_scenario
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("compare", help="compare the headline figures of scenarios",
+                                   description="Run several scenarios and compare them in one table.")
+    parser.add_argument("files", nargs="+", help="scenario YAML files")
+    parser.add_argument("--csv", metavar="OUT.csv", help="also write the table as CSV")
+    add_proxies_option(parser)
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    library = library_from_args(args)
+    rows, failed = [], 0
+    for name in args.files:
+        try:
+            results = evaluate(load_scenario(name, library))
+        except ScenarioError as exc:
+            failed += 1
+            for problem in exc.problems:
+                print(f"error: {problem}", file=sys.stderr)
+            continue
+        model = results.scenario.model
+        rows.append({"scenario": model.name, "organisation": model.organisation,
+                     "outcomes": len(model.outcomes), **results.headline()})
+    if rows:
+        table = pd.DataFrame(rows)
+        if args.csv:
+            from svmodel.atomic import write_text_atomic
+            write_text_atomic(args.csv, table.to_csv(index=False))
+        shown = table.assign(
+            total_present_value=table.total_present_value.map(money),
+            total_inputs=table.total_inputs.map(money),
+            net_present_value=table.net_present_value.map(money),
+            sroi_ratio=table.sroi_ratio.map(ratio),
+            net_sroi_ratio=table.net_sroi_ratio.map(ratio),
+            payback_months=table.payback_months.map(months),
+        ).rename(columns={"total_present_value": "present value", "total_inputs": "inputs",
+                          "net_present_value": "NPV", "sroi_ratio": "SROI ratio",
+                          "net_sroi_ratio": "net ratio", "payback_months": "payback"})
+        print(shown.to_string(index=False))
+    return 1 if failed else 0

@@ -1,0 +1,58 @@
+"""`svmodel proxies`: list, search and show the financial proxies with their provenance."""
+
+from __future__ import annotations
+
+import argparse
+
+import pandas as pd
+
+from svmodel.commands._common import UserError, add_proxies_option, library_from_args
+from svmodel.deflators import PriceYearError
+from svmodel.formatting import money
+from svmodel.proxies import VALUE_TYPES
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("proxies", help="list, search or show financial proxies",
+                                   description="List, search or show the financial proxy library.")
+    parser.add_argument("--search", metavar="TEXT", default="", help="words that must all appear")
+    parser.add_argument("--measure", metavar="K10", help="proxies mapped to a framework measure")
+    parser.add_argument("--type", dest="value_type", choices=VALUE_TYPES, help="value type")
+    parser.add_argument("--beneficiary", metavar="TEXT", help="who gains or saves, e.g. NHS")
+    parser.add_argument("--show", metavar="ID", help="show one proxy with its full provenance")
+    parser.add_argument("--year", metavar="YEAR", type=int, default=None,
+                        help="with --show: also give the value rebased to this price year")
+    add_proxies_option(parser)
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    library = library_from_args(args)
+    if args.show:
+        try:
+            proxy = library.get(args.show)
+        except KeyError as exc:
+            raise UserError(exc.args[0]) from None
+        for key, value in vars(proxy).items():
+            if value not in ("", None, ()):
+                shown = ";".join(value) if isinstance(value, tuple) else value
+                print(f"{key:>13}: {shown}")
+        if args.year is not None:
+            try:
+                rebased = library.rebased_value(proxy.id, args.year)
+            except PriceYearError as exc:
+                raise UserError(str(exc)) from None
+            print(f"{'rebased':>13}: {money(rebased, 2)} in {args.year} prices (HM Treasury GDP deflator)")
+        return 0
+    found = library.search(args.search, args.measure, args.value_type, args.beneficiary)
+    if not found:
+        print("no proxy matches")
+        return 0
+    table = pd.DataFrame([{
+        "id": p.id, "name": p.name[:60], "value": money(p.value, 2), "unit": p.unit[:30],
+        "price year": p.price_year.label, "type": p.value_type, "measures": ";".join(p.measures),
+        "licence": p.licence,
+    } for p in found])
+    print(table.to_string(index=False))
+    print(f"\n{len(found)} of {len(library)} proxies; library version {library.version}")
+    return 0

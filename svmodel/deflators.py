@@ -1,0 +1,142 @@
+"""Price rebasing with HM Treasury GDP deflators.
+
+References: HM Treasury Green Book (2022), section 5 and Annex A6 ("real prices": convert
+nominal values with the GDP deflator); SROI Guide (2012) stage 3 (financial proxies in one
+price base). V_target = V x deflator(target year) / deflator(proxy price year).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from functools import total_ordering
+from pathlib import Path
+
+CALENDAR_SERIES = "HMT_QNA_Dec2025_calendar"
+FINANCIAL_SERIES = "HMT_Budget2015_financial_year_via_UCD"
+
+_FY = re.compile(r"^\s*(\d{4})\s*[/-]\s*(\d{2}|\d{4})\s*$")
+_CY = re.compile(r"^\s*(\d{4})\s*$")
+
+
+class PriceYearError(ValueError):
+    """A price year that cannot be read or lies outside the deflator series."""
+
+
+@total_ordering
+@dataclass(frozen=True)
+class PriceYear:
+    """A price base: a calendar year (2019) or a UK financial year April-March (2013/14)."""
+
+    start: int
+    financial: bool = False
+
+    @classmethod
+    def parse(cls, raw: object) -> "PriceYear":
+        if isinstance(raw, PriceYear):
+            return raw
+        if isinstance(raw, bool):
+            raise PriceYearError(f"{raw!r} is not a price year")
+        if isinstance(raw, int):
+            return cls(raw)
+        if isinstance(raw, float) and raw.is_integer():
+            return cls(int(raw))
+        if isinstance(raw, str):
+            if m := _CY.match(raw):
+                return cls(int(m.group(1)))
+            if m := _FY.match(raw):
+                start, end = int(m.group(1)), m.group(2)
+                expected = start + 1 if len(end) == 4 else (start + 1) % 100
+                if int(end) == expected:
+                    return cls(start, financial=True)
+        raise PriceYearError(
+            f"{raw!r} is not a price year; use a calendar year such as 2019 "
+            'or a financial year such as "2013/14"'
+        )
+
+    @property
+    def label(self) -> str:
+        return f"{self.start}/{(self.start + 1) % 100:02d}" if self.financial else str(self.start)
+
+    def __str__(self) -> str:
+        return self.label
+
+    def __lt__(self, other: "PriceYear") -> bool:
+        return (self.start + (0.25 if self.financial else 0)) < (
+            other.start + (0.25 if other.financial else 0)
+        )
+
+
+@dataclass(frozen=True)
+class Deflators:
+    """The HM Treasury GDP deflator at market prices, calendar-year index.
+
+    Financial-year indices (April-March) are derived from the calendar series as
+    0.75 x index(year) + 0.25 x index(year + 1): three quarters of the financial year fall in
+    the first calendar year. HM Treasury computes its own financial-year series from quarterly
+    data; docs/conventions.md reports how close this approximation comes to the published
+    financial-year series shipped alongside (Budget 2015 edition).
+    """
+
+    calendar: dict[int, float]
+    published_financial: dict[str, float]
+    source: str
+    url: str
+
+    @property
+    def first_year(self) -> int:
+        return min(self.calendar)
+
+    @property
+    def last_year(self) -> int:
+        return max(self.calendar)
+
+    def covers(self, year: PriceYear) -> bool:
+        last = self.last_year - 1 if year.financial else self.last_year
+        return self.first_year <= year.start <= last
+
+    def allowed_text(self, financial: bool = False) -> str:
+        if financial:
+            return (
+                f"financial years {PriceYear(self.first_year, True)} to "
+                f"{PriceYear(self.last_year - 1, True)}"
+            )
+        return f"calendar years {self.first_year} to {self.last_year}"
+
+    def index(self, price_year: object) -> float:
+        year = PriceYear.parse(price_year)
+        if not self.covers(year):
+            raise PriceYearError(
+                f"price year {year.label} is outside the GDP deflator series "
+                f"({self.allowed_text(False)}, or {self.allowed_text(True)})"
+            )
+        if year.financial:
+            return 0.75 * self.calendar[year.start] + 0.25 * self.calendar[year.start + 1]
+        return self.calendar[year.start]
+
+    def factor(self, from_year: object, to_year: object) -> float:
+        """Multiplier that moves a value from `from_year` prices to `to_year` prices."""
+        return self.index(to_year) / self.index(from_year)
+
+    def rebase(self, value: float, from_year: object, to_year: object) -> float:
+        return value * self.factor(from_year, to_year)
+
+
+def load_deflators(path: Path) -> Deflators:
+    calendar: dict[int, float] = {}
+    financial: dict[str, float] = {}
+    source = url = ""
+    with open(path, newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            if row["series"] == CALENDAR_SERIES:
+                calendar[int(row["period"])] = float(row["index_value"])
+                source, url = row["source_title"], row["source_url"]
+            elif row["series"] == FINANCIAL_SERIES:
+                financial[row["period"]] = float(row["index_value"])
+    if not calendar:
+        raise ValueError(f"{path}: no rows of the calendar-year series {CALENDAR_SERIES}")
+    years = sorted(calendar)
+    if years != list(range(years[0], years[-1] + 1)):
+        raise ValueError(f"{path}: the calendar-year series has gaps")
+    return Deflators(calendar=calendar, published_financial=financial, source=source, url=url)

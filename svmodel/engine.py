@@ -1,0 +1,172 @@
+"""The SROI calculation: arrays in, arrays out, vectorised with numpy over lines x years.
+
+Conventions (DESIGN.md section 3; docs/conventions.md states each with its source):
+
+- Impact = Q x V x (1 - deadweight) x (1 - displacement) x (1 - attribution)
+  (SROI Guide 2012, stage 4 "establishing impact").
+- Value in year t, S <= t < S + D: Impact x (1 - drop_off)^(t - S); zero outside that window
+  (SROI Guide stage 4, drop-off applied from the second year of the outcome).
+- Discount factor for outcome year t: D(t) when the first year is discounted (SROI Guide
+  stage 5), D(t - 1) otherwise (Green Book: year 1 as year 0); inputs in year y use D(y).
+- D(t) for a flat rate r is 1/(1+r)^t; for the Green Book declining schedules it compounds
+  each year's rate: D(t) = prod_{s=1..t} 1/(1 + r_s) (Green Book 2022, Annex A6, Table 8;
+  health: Table 9).
+- NPV = PV - inputs; SROI ratio = PV / inputs; net ratio = NPV / inputs;
+  payback (months) = inputs / (first-year impact / 12) (SROI Guide stage 5).
+
+The module imports only numpy, so it can serve notebooks, widgets and batch jobs alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+# (last year of the band, annual rate). Green Book 2022, Annex A6 Table 8 (standard) and
+# Table 9 (health, pure time preference removed).
+GREEN_BOOK_BANDS: tuple[tuple[float, float], ...] = (
+    (30, 0.035), (75, 0.030), (125, 0.025), (200, 0.020), (300, 0.015), (np.inf, 0.010),
+)
+GREEN_BOOK_HEALTH_BANDS: tuple[tuple[float, float], ...] = (
+    (30, 0.015), (75, 0.0129), (125, 0.0107), (200, 0.0086), (300, 0.0064), (np.inf, 0.0043),
+)
+SCHEDULES = {"green_book": GREEN_BOOK_BANDS, "green_book_health": GREEN_BOOK_HEALTH_BANDS}
+
+Rate = float | str
+
+
+def annual_rates(rate: Rate, horizon: int) -> np.ndarray:
+    """The discount rate applying in each year 1..horizon (a flat rate, or a schedule name)."""
+    years = np.arange(1, horizon + 1)
+    if isinstance(rate, str):
+        bands = SCHEDULES[rate]
+        limits = np.array([limit for limit, _ in bands])
+        rates = np.array([r for _, r in bands])
+        return rates[np.searchsorted(limits, years, side="left")]
+    return np.full(horizon, float(rate))
+
+
+def discount_factors(rate: Rate, years: np.ndarray | Sequence[int]) -> np.ndarray:
+    """D(t) for each t in `years` (t >= 0; D(0) = 1)."""
+    years = np.asarray(years, dtype=int)
+    if years.size == 0:
+        return np.zeros(0)
+    if not isinstance(rate, str):
+        return (1.0 + float(rate)) ** -years.astype(float)
+    top = int(years.max())
+    table = np.concatenate(([1.0], np.cumprod(1.0 / (1.0 + annual_rates(rate, top)))))
+    return table[years]
+
+
+def outcome_discount_factors(rate: Rate, horizon: int, first_year_discounted: bool = True) -> np.ndarray:
+    """Discount factors for outcome years 1..horizon under either first-year convention."""
+    years = np.arange(1, horizon + 1)
+    return discount_factors(rate, years if first_year_discounted else years - 1)
+
+
+@dataclass(frozen=True)
+class LineArrays:
+    """Outcome lines as parallel arrays, one element per line."""
+
+    quantity: np.ndarray
+    unit_value: np.ndarray
+    deadweight: np.ndarray
+    displacement: np.ndarray
+    attribution: np.ndarray
+    drop_off: np.ndarray
+    duration: np.ndarray
+    start_year: np.ndarray
+
+    @classmethod
+    def from_lines(cls, lines: Sequence[object]) -> "LineArrays":
+        """Build from objects with the attributes of svmodel.scenario.Line."""
+        get = lambda name, dtype: np.array([getattr(l, name) for l in lines], dtype=dtype)  # noqa: E731
+        return cls(
+            quantity=get("quantity", float), unit_value=get("unit_value", float),
+            deadweight=get("deadweight", float), displacement=get("displacement", float),
+            attribution=get("attribution", float), drop_off=get("drop_off", float),
+            duration=get("duration", int), start_year=get("start_year", int),
+        )
+
+    @property
+    def horizon(self) -> int:
+        """The last year in which any outcome counts."""
+        if self.duration.size == 0:
+            return 0
+        return int((self.start_year + self.duration - 1).max())
+
+
+def impacts(lines: LineArrays) -> np.ndarray:
+    """First-year value of each line after deadweight, displacement and attribution."""
+    return (
+        lines.quantity * lines.unit_value
+        * (1.0 - lines.deadweight) * (1.0 - lines.displacement) * (1.0 - lines.attribution)
+    )
+
+
+def value_matrix(lines: LineArrays, horizon: int | None = None) -> np.ndarray:
+    """Undiscounted value of each line (rows) in each year 1..horizon (columns)."""
+    horizon = lines.horizon if horizon is None else horizon
+    years = np.arange(1, horizon + 1)
+    elapsed = years[None, :] - lines.start_year[:, None]
+    active = (elapsed >= 0) & (elapsed < lines.duration[:, None])
+    decay = (1.0 - lines.drop_off[:, None]) ** np.maximum(elapsed, 0)
+    return np.where(active, impacts(lines)[:, None] * decay, 0.0)
+
+
+@dataclass(frozen=True)
+class EngineResult:
+    """Every number of an SROI calculation, as arrays and scalars."""
+
+    years: np.ndarray  # (T,) outcome years 1..T
+    impact: np.ndarray  # (n,) first-year value per line
+    values: np.ndarray  # (n, T) undiscounted value per line and year
+    discount_factors: np.ndarray  # (T,)
+    line_present_values: np.ndarray  # (n,)
+    input_amounts: np.ndarray  # (m,)
+    input_years: np.ndarray  # (m,)
+    input_discount_factors: np.ndarray  # (m,)
+    total_present_value: float
+    total_inputs: float  # present value of inputs
+    net_present_value: float
+    sroi_ratio: float
+    net_sroi_ratio: float
+    payback_months: float | None  # None when there is no first-year impact
+
+    @property
+    def year_values(self) -> np.ndarray:
+        return self.values.sum(axis=0)
+
+    @property
+    def year_present_values(self) -> np.ndarray:
+        return self.year_values * self.discount_factors
+
+
+def compute(lines: LineArrays, input_amounts: Sequence[float], input_years: Sequence[int],
+            rate: Rate = 0.035, first_year_discounted: bool = True) -> EngineResult:
+    """Run the SROI calculation for one scenario."""
+    horizon = lines.horizon
+    values = value_matrix(lines, horizon)
+    factors = outcome_discount_factors(rate, horizon, first_year_discounted)
+    line_pv = values @ factors
+    amounts = np.asarray(input_amounts, dtype=float)
+    in_years = np.asarray(input_years, dtype=int)
+    in_factors = discount_factors(rate, in_years)
+    total_pv = float(line_pv.sum())
+    total_inputs = float(amounts @ in_factors)
+    npv = total_pv - total_inputs
+    impact = impacts(lines)
+    first_year = float(impact.sum())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = total_pv / total_inputs if total_inputs else float("nan")
+        net_ratio = npv / total_inputs if total_inputs else float("nan")
+    payback = total_inputs / (first_year / 12.0) if first_year > 0 else None
+    return EngineResult(
+        years=np.arange(1, horizon + 1), impact=impact, values=values, discount_factors=factors,
+        line_present_values=line_pv, input_amounts=amounts, input_years=in_years,
+        input_discount_factors=in_factors, total_present_value=total_pv,
+        total_inputs=total_inputs, net_present_value=npv, sroi_ratio=float(ratio),
+        net_sroi_ratio=float(net_ratio), payback_months=payback,
+    )

@@ -1,0 +1,207 @@
+"""Result objects: headline figures, pandas tables, breakdowns and the JSON contract.
+
+`evaluate(scenario)` runs the engine on a validated scenario; `Results.to_json()` gives the
+output of `svmodel run FILE --json` (DESIGN.md section 2), with a `provenance` block so that
+every figure traces to the scenario file, the proxy library version and svmodel's version.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from svmodel import __version__
+from svmodel.engine import EngineResult, LineArrays, compute
+from svmodel.scenario import Scenario
+
+RESULTS_SCHEMA_VERSION = 1
+BREAKDOWNS = ("stakeholder", "value_type", "beneficiary", "measure")
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe numbers: NaN and infinities become null, numpy scalars plain Python."""
+    if isinstance(value, (np.floating, float)):
+        value = float(value)
+        return value if math.isfinite(value) else None
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class Results:
+    """The outcome of evaluating one scenario."""
+
+    scenario: Scenario
+    engine: EngineResult
+    computed_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+
+    # ------------------------------------------------------------------ headline
+    @property
+    def total_present_value(self) -> float:
+        return self.engine.total_present_value
+
+    @property
+    def total_inputs(self) -> float:
+        return self.engine.total_inputs
+
+    @property
+    def net_present_value(self) -> float:
+        return self.engine.net_present_value
+
+    @property
+    def sroi_ratio(self) -> float:
+        return self.engine.sroi_ratio
+
+    @property
+    def net_sroi_ratio(self) -> float:
+        return self.engine.net_sroi_ratio
+
+    @property
+    def payback_months(self) -> float | None:
+        return self.engine.payback_months
+
+    def headline(self) -> dict[str, Any]:
+        return {
+            "total_present_value": self.total_present_value,
+            "total_inputs": self.total_inputs,
+            "net_present_value": self.net_present_value,
+            "sroi_ratio": self.sroi_ratio,
+            "net_sroi_ratio": self.net_sroi_ratio,
+            "payback_months": self.payback_months,
+        }
+
+    # ------------------------------------------------------------------ tables
+    def impact_map(self) -> pd.DataFrame:
+        """One row per outcome line: every input, the rebased proxy, its source, impact and PV."""
+        rows = []
+        for line, impact, pv in zip(self.scenario.lines, self.engine.impact, self.engine.line_present_values):
+            rows.append({
+                "id": line.id, "stakeholder": line.stakeholder, "outcome": line.outcome,
+                "measure": line.measure, "indicator": line.indicator, "quantity": line.quantity,
+                "proxy": line.proxy_id or "(inline)", "proxy_name": line.proxy_name, "unit": line.unit,
+                "proxy_value": line.original_value, "proxy_price_year": line.original_price_year,
+                "unit_value": line.unit_value, "value_type": line.value_type,
+                "beneficiary": line.beneficiary, "deadweight": line.deadweight,
+                "displacement": line.displacement, "attribution": line.attribution,
+                "drop_off": line.drop_off, "duration": line.duration, "start_year": line.start_year,
+                "impact": float(impact), "present_value": float(pv), "source": line.source,
+                "url": line.url, "licence": line.licence, "confidence": line.confidence,
+                "origin": line.origin,
+            })
+        return pd.DataFrame(rows)
+
+    def by_year(self) -> pd.DataFrame:
+        """Total value, discount factor and present value in each outcome year."""
+        return pd.DataFrame({
+            "year": self.engine.years,
+            "value": self.engine.year_values,
+            "discount_factor": self.engine.discount_factors,
+            "present_value": self.engine.year_present_values,
+        })
+
+    def values_by_line_and_year(self) -> pd.DataFrame:
+        """Undiscounted value, lines as rows and years as columns."""
+        return pd.DataFrame(self.engine.values, index=[l.id for l in self.scenario.lines],
+                            columns=[int(y) for y in self.engine.years])
+
+    def inputs_table(self) -> pd.DataFrame:
+        model = self.scenario.model
+        return pd.DataFrame({
+            "stakeholder": [i.stakeholder for i in model.inputs],
+            "description": [i.description for i in model.inputs],
+            "amount": self.engine.input_amounts,
+            "year": self.engine.input_years,
+            "discount_factor": self.engine.input_discount_factors,
+            "present_value": self.engine.input_amounts * self.engine.input_discount_factors,
+        })
+
+    def breakdown(self, by: str) -> pd.DataFrame:
+        """Present value grouped by stakeholder, value_type, beneficiary or measure, with shares."""
+        if by not in BREAKDOWNS:
+            raise ValueError(f"breakdown by {by!r}: choose one of {', '.join(BREAKDOWNS)}")
+        keys = [getattr(line, by) or "(none)" for line in self.scenario.lines]
+        frame = pd.DataFrame({by: keys, "present_value": self.engine.line_present_values})
+        grouped = frame.groupby(by, sort=False, as_index=False)["present_value"].sum()
+        total = grouped["present_value"].sum()
+        grouped["share"] = grouped["present_value"] / total if total else 0.0
+        return grouped.sort_values("present_value", ascending=False, ignore_index=True)
+
+    # ------------------------------------------------------------------ JSON
+    def provenance(self) -> dict[str, Any]:
+        library = self.scenario.library
+        return {
+            "svmodel_version": __version__,
+            "proxy_library_version": library.version,
+            "proxy_library_hash": library.content_hash,
+            "proxy_packs": list(library.packs),
+            "deflator_series": library.deflators.source,
+            "scenario_file": str(self.scenario.path) if self.scenario.path else None,
+            "scenario_hash": self.scenario.file_hash,
+            "computed_at": self.computed_at,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """The `svmodel run --json` contract (DESIGN.md section 2), plus context."""
+        model = self.scenario.model
+        lines = []
+        for line, impact, pv in zip(self.scenario.lines, self.engine.impact, self.engine.line_present_values):
+            lines.append({
+                "id": line.id, "stakeholder": line.stakeholder, "outcome": line.outcome,
+                "measure": line.measure or None, "quantity": line.quantity,
+                "proxy": line.proxy_id or None, "unit_value": line.unit_value,
+                "value_type": line.value_type, "beneficiary": line.beneficiary,
+                "impact": float(impact), "present_value": float(pv), "source": line.source,
+            })
+        years = [
+            {"year": int(row.year), "value": row.value, "discount_factor": row.discount_factor,
+             "present_value": row.present_value}
+            for row in self.by_year().itertuples(index=False)
+        ]
+        out = {
+            "schema_version": RESULTS_SCHEMA_VERSION,
+            "name": model.name,
+            "organisation": model.organisation,
+            "kind": model.kind,
+            "price_year": model.price_year,
+            "discounting": {"rate": model.discounting.rate,
+                            "first_year_discounted": model.discounting.first_year_discounted},
+            **self.headline(),
+            "lines": lines,
+            "years": years,
+            "inputs": self.inputs_table().to_dict(orient="records"),
+            "breakdowns": {by: self._breakdown_dict(by) for by in BREAKDOWNS},
+            "warnings": list(self.scenario.warnings),
+            "provenance": self.provenance(),
+        }
+        return _clean(out)
+
+    def _breakdown_dict(self, by: str) -> dict[str, float]:
+        table = self.breakdown(by)
+        return dict(zip(table[by], table["present_value"]))
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
+
+
+def evaluate(scenario: Scenario) -> Results:
+    """Run the engine on a validated scenario (DESIGN.md section 3 conventions)."""
+    model = scenario.model
+    engine = compute(
+        LineArrays.from_lines(scenario.lines),
+        [i.amount for i in model.inputs],
+        [i.year for i in model.inputs],
+        rate=model.discounting.rate,
+        first_year_discounted=model.discounting.first_year_discounted,
+    )
+    return Results(scenario=scenario, engine=engine)
