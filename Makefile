@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test venv clean benchmarks
+.PHONY: demo test venv clean benchmarks system-deps
 
 venv: $(STAMP)
 
@@ -20,7 +20,11 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/svmodel compare params/examples/*.yaml
 
-test: $(STAMP)
+# Chromium and LibreOffice Calc, which the tests drive for real (Debian packages).
+system-deps:
+	@bash scripts/install_system_deps.sh
+
+test: $(STAMP) system-deps
 	$(BIN)/python -m pytest
 
 benchmarks: $(STAMP)

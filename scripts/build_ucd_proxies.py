@@ -103,27 +103,27 @@ TRANSFER_BY_CONTENT = {
 # Knowsley measures each UCD row can value (the reverse of params/frameworks/knowsley.yaml;
 # tests/test_proxy_data.py checks that the two agree).
 MEASURES = {
-    "ucd_E&E1.0_fiscal": "K1;K5",
     "ucd_E&E1.0_economic": "K1;K3;K5",
-    "ucd_E&E2.0_fiscal": "K1",
+    "ucd_E&E1.0_fiscal": "K1;K5",
     "ucd_E&E2.0_economic": "K1",
-    "ucd_E&E10.1_economic": "K8",
+    "ucd_E&E2.0_fiscal": "K1",
     "ucd_E&S5.0_economic": "K2;K6;K8",
-    "ucd_E&S8.0_economic": "K2",
     "ucd_E&S9.0_economic": "K2;K6",
-    "ucd_E&S12.0_economic": "K2",
     "ucd_E&S13.0_economic": "K2",
-    "ucd_E&S4.1_fiscal": "K29",
-    "ucd_CR3.0_fiscal": "K26",
+    "ucd_E&S8.0_economic": "K2",
+    "ucd_E&S12.0_economic": "K2",
     "ucd_CR8.0_fiscal": "K5;K6;K15;K26",
-    "ucd_CR8.0_economic": "K26",
     "ucd_CR8.0_social": "K5;K15;K26",
+    "ucd_E&E10.1_economic": "K8",
     "ucd_SS7.0_fiscal": "K9;K10",
+    "ucd_SS11.0_fiscal": "K9",
     "ucd_SS7.0_economic": "K10",
     "ucd_SS8.0_fiscal": "K10",
     "ucd_SS8.0_economic": "K10",
-    "ucd_SS11.0_fiscal": "K9",
     "ucd_HE7.0.2_fiscal": "K11",
+    "ucd_CR8.0_economic": "K26",
+    "ucd_CR3.0_fiscal": "K26",
+    "ucd_E&S4.1_fiscal": "K29",
 }
 
 
