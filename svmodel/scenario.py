@@ -240,9 +240,9 @@ class Outcome(_Strict):
             which = "neither" if self.proxy is None else "both"
             raise PydanticCustomError(
                 "proxy_or_value",
-                "gives {which} `proxy` and `value`: give exactly one, a proxy id from the "
-                "library or an inline value {{amount, price_year, source}}",
-                {"which": which},
+                "gives {which}: give exactly one, a proxy id from the library or an "
+                "inline value with amount, price_year and source",
+                {"which": "neither `proxy` nor `value`" if which == "neither" else "both `proxy` and `value`"},
             )
         return self
 
@@ -496,6 +496,10 @@ def _translate(error: dict[str, Any], data: Any) -> tuple[Path_, str]:
         return loc, f"{shown} is an unknown discounting schedule{expected}"
     if kind in ("unknown_proxy", "price_year_range"):
         return loc, f"{shown}: {error['msg']}"
+    if kind in ("greater_than_equal", "greater_than"):
+        return loc, f"{shown} is below the minimum{expected}"
+    if kind in ("less_than_equal", "less_than"):
+        return loc, f"{shown} is above the maximum{expected}"
     if kind == "string_pattern_mismatch":
         return loc, f"{shown} is not a valid id{expected}"
     return loc, f"{shown} is not allowed{expected}"

@@ -79,6 +79,8 @@ def load_yaml(text: str) -> tuple[Any, dict[Path_, int]]:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         what = exc.problem or "invalid YAML"
+        if exc.context and exc.context_mark is not None and exc.context_mark is not mark:
+            what += f" ({exc.context} on line {exc.context_mark.line + 1})"
         raise YamlProblem(f"YAML syntax error: {what}", line=line) from None
     except yaml.YAMLError as exc:
         raise YamlProblem(f"YAML syntax error: {exc}") from None
