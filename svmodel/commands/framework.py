@@ -1,0 +1,48 @@
+"""`svmodel framework show NAME`: a framework's outcomes, measures and proxies."""
+
+from __future__ import annotations
+
+import argparse
+
+from svmodel.commands._common import UserError, library_from_args
+from svmodel.formatting import money
+from svmodel.framework import FrameworkError, load_framework
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("framework", help="show a social value framework and its proxies",
+                                   description="Show a framework's outcomes and measures, each "
+                                               "with its proxies or the reason it is counted only.")
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    show = actions.add_parser("show", help="print the framework table")
+    show.add_argument("name", nargs="?", default="knowsley", help="framework name or file (default: knowsley)")
+    show.add_argument("--year", type=int, default=None,
+                      help="also give each proxy's value rebased to this price year")
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    try:
+        framework = load_framework(args.name)
+    except FrameworkError as exc:
+        raise UserError(str(exc)) from None
+    library = library_from_args(args)
+    year = args.year or library.deflators.last_year
+    print(f"{framework.title}\n")
+    valued = 0
+    for outcome in framework.outcomes:
+        print(f"{outcome.id} {outcome.name}")
+        for measure in outcome.measures:
+            print(f"  {measure.id:<4} {measure.name} [{measure.unit}]")
+            if measure.count_only:
+                print(f"         count only: {measure.reason}")
+                continue
+            valued += 1
+            for choice in measure.proxies:
+                proxy = library.get(choice.id)
+                value = money(library.rebased_value(proxy.id, year), 2)
+                print(f"         {proxy.id}: {value} {proxy.unit} ({year} prices, {proxy.value_type}) "
+                      f"- {choice.rationale}")
+    total = len(framework.measures)
+    print(f"\n{valued} of {total} measures valued; {total - valued} counted only.")
+    return 0
