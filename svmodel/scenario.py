@@ -33,6 +33,7 @@ from pydantic_core import PydanticCustomError
 
 from svmodel.atomic import write_text_atomic
 from svmodel.deflators import PriceYear, PriceYearError
+from svmodel.distributions import check_uncertainty_spec
 from svmodel.proxies import Proxy, ProxyLibrary, ProxyLibraryError, default_library
 from svmodel.yamlio import Path_, YamlProblem, format_path, load_yaml
 
@@ -267,7 +268,9 @@ class ScenarioModel(_Strict):
     proxies: list[str] = []
     inputs: Annotated[list[Input], Field(min_length=1)]
     outcomes: Annotated[list[Outcome], Field(min_length=1)]
-    uncertainty: dict[str, dict[str, Any]] = {}
+    # Each entry is checked in detail by svmodel.distributions.check_uncertainty_spec (run from
+    # _cross_checks), which names the key and the field within it.
+    uncertainty: dict[str, Any] = {}
 
     @field_validator("svmodel", mode="before")
     @classmethod
@@ -436,6 +439,7 @@ def _cross_checks(data: dict[str, Any]) -> list[tuple[Path_, str]]:
                 extra = f"; did you mean {hint[0]!r}?" if hint else ""
                 found.append((("uncertainty", key), f"names outcome {target!r}, which is not in "
                                                     f"this file{extra}"))
+    found += check_uncertainty_spec(data)
     return found
 
 
@@ -505,6 +509,19 @@ def _translate(error: dict[str, Any], data: Any) -> tuple[Path_, str]:
     return loc, f"{shown} is not allowed{expected}"
 
 
+def _format_path(loc: Path_) -> str:
+    """format_path, with keys that contain a dot (uncertainty keys such as
+    "fewer_care_admissions.deadweight") shown in brackets so the path stays unambiguous:
+    uncertainty["fewer_care_admissions.deadweight"].high."""
+    out = ""
+    for index, part in enumerate(loc):
+        if isinstance(part, str) and "." in part:
+            out += f'["{part}"]' if index else part
+        else:
+            out += format_path((part,)) if isinstance(part, int) or not out else f".{part}"
+    return out
+
+
 # --------------------------------------------------------------------------- loading
 def file_hash(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
@@ -526,7 +543,7 @@ def validate_data(data: Any, library: ProxyLibrary | None = None, filename: str 
             if loc[:cut] in lines:
                 line = lines[loc[:cut]]
                 break
-        return Problem(filename, format_path(loc), message, line)
+        return Problem(filename, _format_path(loc), message, line)
 
     if not isinstance(data, dict):
         raise ScenarioError([problem((), "a scenario file must be a YAML mapping of fields "
@@ -550,7 +567,7 @@ def validate_data(data: Any, library: ProxyLibrary | None = None, filename: str 
         problems += [_translate(e, data) for e in exc.errors()]
     problems += _cross_checks(data)
     if problems:
-        listed = sorted({(format_path(loc), msg): problem(loc, msg) for loc, msg in problems}.values(),
+        listed = sorted({(_format_path(loc), msg): problem(loc, msg) for loc, msg in problems}.values(),
                         key=lambda p: (p.line or 0, p.path))
         raise ScenarioError(listed)
     assert model is not None

@@ -37,8 +37,9 @@ def test_lookup_suggests_closest_ids(test_library):
 def test_search_by_text_measure_type_and_beneficiary(test_library):
     assert [p.id for p in test_library.search("care week")] == ["test_care_week"]
     assert [p.id for p in test_library.search(measure="k5")] == ["test_benefit"]
-    assert {p.id for p in test_library.search(value_type="fiscal")} == {"test_care_week", "test_benefit"}
-    assert [p.id for p in test_library.search(beneficiary="dwp")] == ["test_benefit"]
+    assert {p.id for p in test_library.search(value_type="fiscal")} == {"test_care_week", "test_benefit",
+                                                                         "test_parent"}
+    assert {p.id for p in test_library.search(beneficiary="dwp")} == {"test_benefit", "test_parent"}
 
 
 def test_pack_rows_take_precedence_and_are_labelled(tmp_path, test_library):

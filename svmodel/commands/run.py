@@ -1,14 +1,21 @@
-"""`svmodel run FILE [--json]`: evaluate one scenario and print its results."""
+"""`svmodel run FILE [--json] [--csv DIR]`: evaluate one scenario and print its results.
+
+`--csv DIR` also writes the result tables as CSV files, each atomically (temporary file, then
+rename): headline.csv, impact_map.csv, by_year.csv, values_by_line_and_year.csv, inputs.csv
+and breakdown_<by>.csv for each breakdown (stakeholder, value_type, beneficiary, measure).
+"""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import pandas as pd
 
-from svmodel.commands._common import add_proxies_option, library_from_args
+from svmodel.atomic import write_text_atomic
+from svmodel.commands._common import UserError, add_proxies_option, library_from_args
 from svmodel.formatting import money, months, percent, ratio
-from svmodel.results import Results, evaluate
+from svmodel.results import BREAKDOWNS, Results, evaluate
 from svmodel.scenario import load_scenario
 
 
@@ -17,14 +24,49 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                    description="Evaluate a scenario file and print its results.")
     parser.add_argument("file", help="scenario YAML file")
     parser.add_argument("--json", action="store_true", help="print the JSON results object")
+    parser.add_argument("--csv", metavar="DIR",
+                        help="also write the result tables as CSV files into DIR")
     add_proxies_option(parser)
     parser.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
     results = evaluate(load_scenario(args.file, library_from_args(args)))
+    if args.csv:
+        try:
+            written = write_csv_tables(results, Path(args.csv))
+        except OSError as exc:
+            raise UserError(f"--csv {args.csv}: cannot write the tables: {exc.strerror or exc}") from None
     print(results.to_json() if args.json else summary(results))
+    if args.csv and not args.json:
+        print(f"\nwrote {len(written)} CSV tables to {args.csv}")
     return 0
+
+
+def csv_tables(results: Results) -> dict[str, pd.DataFrame]:
+    """The result tables by file name (SROI Guide stage 4 impact map, stage 5 by year)."""
+    headline = pd.DataFrame([results.headline()])
+    tables = {
+        "headline.csv": headline,
+        "impact_map.csv": results.impact_map(),
+        "by_year.csv": results.by_year(),
+        "values_by_line_and_year.csv": results.values_by_line_and_year().rename_axis("id").reset_index(),
+        "inputs.csv": results.inputs_table(),
+    }
+    for by in BREAKDOWNS:
+        tables[f"breakdown_{by}.csv"] = results.breakdown(by)
+    return tables
+
+
+def write_csv_tables(results: Results, directory: Path) -> list[Path]:
+    """Write every table as CSV, each atomically; returns the paths written."""
+    if directory.exists() and not directory.is_dir():
+        raise UserError(f"--csv {directory}: exists and is not a folder")
+    written = []
+    for name, frame in csv_tables(results).items():
+        text = frame.to_csv(index=False, lineterminator="\n")
+        written.append(write_text_atomic(directory / name, text))
+    return written
 
 
 def summary(results: Results) -> str:
