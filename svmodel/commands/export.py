@@ -1,0 +1,38 @@
+"""`svmodel export FILE --xlsx OUT.xlsx`: write a scenario as a Value Map workbook.
+
+The workbook follows the Social Value UK Value Map (SROI Guide 2012, stages 1-5) with live
+formulas for impact, each year's value, discounting, PV, NPV and the SROI ratio
+(see docs/excel.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from svmodel.commands._common import UserError, add_proxies_option, library_from_args
+from svmodel.scenario import load_scenario
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "export", help="export a scenario as a Value Map workbook (.xlsx) with live formulas",
+        description="Export a scenario as a Social Value UK Value Map workbook (.xlsx) whose "
+                    "impact, yearly values, discounting, PV, NPV and SROI ratio are live "
+                    "formulas. `svmodel import` reads the workbook back.")
+    parser.add_argument("file", help="scenario YAML file")
+    parser.add_argument("--xlsx", metavar="OUT.xlsx", required=True, help="workbook to write")
+    add_proxies_option(parser)
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    if not args.xlsx.lower().endswith(".xlsx"):
+        raise UserError(f"--xlsx {args.xlsx}: the workbook name must end in .xlsx")
+    scenario = load_scenario(args.file, library_from_args(args))
+    from svmodel.excel_export import export_workbook  # openpyxl only when exporting
+    try:
+        path = export_workbook(scenario, args.xlsx)
+    except OSError as exc:
+        raise UserError(f"cannot write {args.xlsx}: {exc.strerror or exc}") from None
+    print(f"wrote {path} ({len(scenario.lines)} outcomes, {len(scenario.model.inputs)} inputs)")
+    return 0
