@@ -11,6 +11,9 @@ Conventions (DESIGN.md section 3; docs/conventions.md states each with its sourc
 - D(t) for a flat rate r is 1/(1+r)^t; for the Green Book declining schedules it compounds
   each year's rate: D(t) = prod_{s=1..t} 1/(1 + r_s) (Green Book 2022, Annex A6, Table 8;
   health: Table 9).
+- Lines marked not counted (transfer payments, unless the scenario includes them) are
+  computed and reported but left out of every total (Green Book 2022, Annex A2: transfers
+  are neither a cost nor a benefit to society).
 - NPV = PV - inputs; SROI ratio = PV / inputs; net ratio = NPV / inputs;
   payback (months) = inputs / (first-year impact / 12) (SROI Guide stage 5).
 
@@ -78,6 +81,7 @@ class LineArrays:
     drop_off: np.ndarray
     duration: np.ndarray
     start_year: np.ndarray
+    counted: np.ndarray | None = None  # bool per line; None counts every line
 
     @classmethod
     def from_lines(cls, lines: Sequence[object]) -> "LineArrays":
@@ -88,7 +92,15 @@ class LineArrays:
             deadweight=get("deadweight", float), displacement=get("displacement", float),
             attribution=get("attribution", float), drop_off=get("drop_off", float),
             duration=get("duration", int), start_year=get("start_year", int),
+            counted=np.array([getattr(l, "counted", True) for l in lines], dtype=bool),
         )
+
+    @property
+    def weights(self) -> np.ndarray:
+        """1.0 for lines counted in totals, 0.0 for those left out (transfer payments)."""
+        if self.counted is None:
+            return np.ones(self.quantity.shape)
+        return self.counted.astype(float)
 
     @property
     def horizon(self) -> int:
@@ -128,6 +140,7 @@ class EngineResult:
     input_amounts: np.ndarray  # (m,)
     input_years: np.ndarray  # (m,)
     input_discount_factors: np.ndarray  # (m,)
+    counted: np.ndarray  # (n,) 1.0 where the line counts in totals, 0.0 where it is left out
     total_present_value: float
     total_inputs: float  # present value of inputs
     net_present_value: float
@@ -137,7 +150,8 @@ class EngineResult:
 
     @property
     def year_values(self) -> np.ndarray:
-        return self.values.sum(axis=0)
+        """Total value counted in each year (lines left out of totals excluded)."""
+        return self.counted @ self.values
 
     @property
     def year_present_values(self) -> np.ndarray:
@@ -154,19 +168,24 @@ def compute(lines: LineArrays, input_amounts: Sequence[float], input_years: Sequ
     amounts = np.asarray(input_amounts, dtype=float)
     in_years = np.asarray(input_years, dtype=int)
     in_factors = discount_factors(rate, in_years)
-    total_pv = float(line_pv.sum())
+    weights = lines.weights
+    total_pv = float(line_pv @ weights)
     total_inputs = float(amounts @ in_factors)
     npv = total_pv - total_inputs
     impact = impacts(lines)
-    first_year = float(impact.sum())
+    first_year = float(impact @ weights)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = total_pv / total_inputs if total_inputs else float("nan")
         net_ratio = npv / total_inputs if total_inputs else float("nan")
-    payback = total_inputs / (first_year / 12.0) if first_year > 0 else None
+    monthly = first_year / 12.0
+    with np.errstate(divide="ignore", over="ignore"):
+        payback = float(np.float64(total_inputs) / monthly) if monthly > 0 else None
+    if payback is not None and not np.isfinite(payback):
+        payback = None  # impact too small to pay back in any representable time
     return EngineResult(
         years=np.arange(1, horizon + 1), impact=impact, values=values, discount_factors=factors,
         line_present_values=line_pv, input_amounts=amounts, input_years=in_years,
-        input_discount_factors=in_factors, total_present_value=total_pv,
+        input_discount_factors=in_factors, counted=weights, total_present_value=total_pv,
         total_inputs=total_inputs, net_present_value=npv, sroi_ratio=float(ratio),
         net_sroi_ratio=float(net_ratio), payback_months=payback,
     )

@@ -51,7 +51,7 @@ class Column:
 
     `key` is the scenario field (or a derived quantity), `label` the header text the import
     matches, `question` the Value Map prompt shown above it, `formula` True for computed
-    columns that import ignores.
+    columns that import ignores (`derived` ones hold a value taken from the library).
     """
 
     key: str
@@ -60,6 +60,7 @@ class Column:
     width: float = 14
     number_format: str = "General"
     formula: bool = False
+    derived: bool = False  # shown from the library, not a formula; import never reads it
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,8 @@ VALUE_MAP_STAGES: tuple[Stage, ...] = (
         Column("source", "Source", "Where did you get the information from?", 36),
         Column("url", "URL", "Link to the source", 24),
         Column("licence", "Licence", "Licence of the source", 12),
+        Column("transfer", "Transfer payment", "TRUE for benefits or taxes: fiscal only, left out "
+               "of the total unless the scenario includes transfers", 10, formula=True, derived=True),
     )),
     Stage("Stage 4: Establishing impact", (
         Column("deadweight", "Deadweight (%)", "What would have happened without the activity?", 11, PERCENT),
@@ -138,6 +141,8 @@ SETTINGS: tuple[tuple[str, str, str], ...] = (
     ("first_year_discounted", "First year discounted",
      "TRUE: SROI Guide (year 1 discounted); FALSE: Green Book (year 1 as year 0)"),
     ("proxies", "Proxy packs", "Proxy pack CSV files relative to the scenario file, separated by ;"),
+    ("include_transfers", "Include transfers",
+     "FALSE (default): transfer payments are fiscal only, left out of the totals; TRUE: counted"),
 )
 SETTINGS_FIRST_ROW = 4  # the first settings row on the Scenario sheet (label in A, value in B)
 

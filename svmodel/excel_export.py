@@ -156,7 +156,7 @@ def _scenario_sheet(wb: Workbook, scenario: Scenario) -> None:
         "svmodel": model.svmodel, "name": model.name, "organisation": model.organisation,
         "description": model.description, "kind": model.kind, "price_year": model.price_year,
         "rate": rate, "first_year_discounted": model.discounting.first_year_discounted,
-        "proxies": "; ".join(model.proxies),
+        "proxies": "; ".join(model.proxies), "include_transfers": model.include_transfers,
     }
     for index, (key, label, help_text) in enumerate(L.SETTINGS):
         row = L.SETTINGS_FIRST_ROW + index
@@ -169,6 +169,7 @@ def _scenario_sheet(wb: Workbook, scenario: Scenario) -> None:
     kind.add(L.setting_cell("kind"))
     flag = DataValidation(type="list", formula1='"TRUE,FALSE"', allow_blank=False)
     flag.add(L.setting_cell("first_year_discounted"))
+    flag.add(L.setting_cell("include_transfers"))
     ws.add_data_validation(kind)
     ws.add_data_validation(flag)
 
@@ -316,7 +317,7 @@ def _value_map_sheet(wb: Workbook, scenario: Scenario, deflators: tuple[str, str
             "attribution": outcome.attribution, "drop_off": outcome.drop_off,
             "impact": (f"={c['quantity']}{r}*{c['unit_value']}{r}*(1-{c['deadweight']}{r})"
                        f"*(1-{c['displacement']}{r})*(1-{c['attribution']}{r})"),
-            "notes": outcome.notes,
+            "notes": outcome.notes, "transfer": line.transfer,
         }
         # A library proxy's name and metadata come from the library: shown, not inputs.
         fixed = LIBRARY_FIELDS if inline is None else ("proxy_name",)
@@ -405,8 +406,11 @@ def _social_return_sheet(wb: Workbook, scenario: Scenario, results: Results, las
     for cell in ("B4", "C4"):
         ws[cell].number_format = "0.00%"
     impacts = f"$D${first}:$D${last}"
+    counted_col = _col(first_year_col + horizon + 2)
+    counted = f"${counted_col}${first}:${counted_col}${last}"
     summary = (
-        ("Total present value (PV)", L.NAME_TOTAL_PV, f"=SUM(${pv_col}${first}:${pv_col}${last})",
+        ("Total present value (PV)", L.NAME_TOTAL_PV,
+         f"=SUMPRODUCT(${pv_col}${first}:${pv_col}${last},{counted})",
          results.total_present_value, L.MONEY),
         ("Present value of inputs", L.NAME_INPUTS_PV, f"={_ref(L.INPUTS, inputs_total)}",
          results.total_inputs, L.MONEY),
@@ -414,7 +418,7 @@ def _social_return_sheet(wb: Workbook, scenario: Scenario, results: Results, las
          results.net_present_value, L.MONEY),
         ("SROI ratio (PV / inputs)", L.NAME_RATIO, "=B6/B7", results.sroi_ratio, "0.0000"),
         ("Net SROI ratio (NPV / inputs)", L.NAME_NET_RATIO, "=B8/B7", results.net_sroi_ratio, "0.0000"),
-        ("Payback (months)", L.NAME_PAYBACK, f"=IF(SUM({impacts})>0,B7/(SUM({impacts})/12),\"n/a\")",
+        ("Payback (months)", L.NAME_PAYBACK, f"=IF(SUMPRODUCT({impacts},{counted})>0,B7/(SUMPRODUCT({impacts},{counted})/12),\"n/a\")",
          results.payback_months, "0.0"),
     )
     for row, (label, name, formula, value, fmt) in enumerate(summary, start=6):
@@ -432,7 +436,7 @@ def _social_return_sheet(wb: Workbook, scenario: Scenario, results: Results, las
 
     # The line x year grid.
     _header_row(ws, header, ["Outcome id", "Stakeholder", "Outcome", "Impact (£)"]
-                + list(range(1, horizon + 1)) + ["Present value (£)", "Last year"])
+                + list(range(1, horizon + 1)) + ["Present value (£)", "Last year", "Counted (1/0)"])
     for col in year_cols:
         ws[f"{col}{header}"].number_format = '"Year "0'
     for r_index, vm_row in enumerate(range(VM_FIRST, last_vm_row + 1)):
@@ -452,6 +456,9 @@ def _social_return_sheet(wb: Workbook, scenario: Scenario, results: Results, las
                               f"${year_cols[0]}${factor_row}:${year_cols[-1]}${factor_row})")
         ws[f"{pv_col}{r}"].number_format = L.MONEY
         ws[f"{end_col}{r}"] = f"={start}+{duration}-1"
+        # Transfer payments count only when the scenario includes them (Green Book Annex A2).
+        ws[f"{counted_col}{r}"] = (f"=IF(OR({_setting('include_transfers')},"
+                                   f"NOT({vm('transfer', vm_row)})),1,0)")
     fyd = _setting("first_year_discounted")
     for label, row in (("Total value (£)", total_row), ("Discount factor", factor_row),
                        ("Present value (£)", pv_row)):
@@ -459,7 +466,7 @@ def _social_return_sheet(wb: Workbook, scenario: Scenario, results: Results, las
         for index in range(1, len(year_cols) + first_year_col + 1):
             ws.cell(row=row, column=index).fill = TOTAL_FILL
     for k, col in enumerate(year_cols, start=1):
-        ws[f"{col}{total_row}"] = f"=SUM({col}{first}:{col}{last})"
+        ws[f"{col}{total_row}"] = f"=SUMPRODUCT({col}{first}:{col}{last},{counted})"
         ws[f"{col}{total_row}"].number_format = L.MONEY
         this, before = _col(2 + k), _col(1 + k)  # Discounting columns for years k and k - 1
         ws[f"{col}{factor_row}"] = (f"=IF({fyd},{_q(L.DISCOUNTING)}!{this}${DISC_FACTOR},"
@@ -469,7 +476,7 @@ def _social_return_sheet(wb: Workbook, scenario: Scenario, results: Results, las
         ws[f"{col}{pv_row}"].number_format = L.MONEY
     ws[f"{pv_col}{pv_row}"] = f"=SUM({year_cols[0]}{pv_row}:{year_cols[-1]}{pv_row})"
     ws[f"{pv_col}{pv_row}"].number_format = L.MONEY
-    ws[f"D{total_row}"] = f"=SUM(D{first}:D{last})"
+    ws[f"D{total_row}"] = f"=SUMPRODUCT(D{first}:D{last},{counted})"
     ws[f"D{total_row}"].number_format = L.MONEY
     widths = {"A": 38, "B": 20, "C": 34, "D": 14, pv_col: 16, end_col: 9}
     for col in year_cols:

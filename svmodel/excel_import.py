@@ -193,6 +193,10 @@ def _read_settings(reader: _Reader, out: ImportedWorkbook) -> None:
     out.cells["discounting"] = f"{sheet}!A1"
     if discounting:
         data["discounting"] = discounting
+    include = found.get("include_transfers", (None, ""))[0]
+    if include is not None:
+        data["include_transfers"] = _flag(include)
+        out.cells["include_transfers"] = f"{sheet}!{found['include_transfers'][1]}"
     packs = found.get("proxies", (None, ""))[0]
     if packs:
         data["proxies"] = [p.strip() for p in str(packs).split(";") if p.strip()]

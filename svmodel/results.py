@@ -71,6 +71,11 @@ class Results:
     def payback_months(self) -> float | None:
         return self.engine.payback_months
 
+    @property
+    def excluded_transfers_present_value(self) -> float:
+        """Present value of transfer payments left out of the totals (fiscal only)."""
+        return float(self.engine.line_present_values @ (1.0 - self.engine.counted))
+
     def headline(self) -> dict[str, Any]:
         return {
             "total_present_value": self.total_present_value,
@@ -97,7 +102,7 @@ class Results:
                 "drop_off": line.drop_off, "duration": line.duration, "start_year": line.start_year,
                 "impact": float(impact), "present_value": float(pv), "source": line.source,
                 "url": line.url, "licence": line.licence, "confidence": line.confidence,
-                "origin": line.origin,
+                "origin": line.origin, "transfer": line.transfer, "counted": line.counted,
             })
         return pd.DataFrame(rows)
 
@@ -127,11 +132,14 @@ class Results:
         })
 
     def breakdown(self, by: str) -> pd.DataFrame:
-        """Present value grouped by stakeholder, value_type, beneficiary or measure, with shares."""
+        """Present value grouped by stakeholder, value_type, beneficiary or measure, with shares.
+
+        Lines left out of the totals (transfer payments) are left out here too."""
         if by not in BREAKDOWNS:
             raise ValueError(f"breakdown by {by!r}: choose one of {', '.join(BREAKDOWNS)}")
+        counted = [line.counted for line in self.scenario.lines]
         keys = [getattr(line, by) or "(none)" for line in self.scenario.lines]
-        frame = pd.DataFrame({by: keys, "present_value": self.engine.line_present_values})
+        frame = pd.DataFrame({by: keys, "present_value": self.engine.line_present_values})[counted]
         grouped = frame.groupby(by, sort=False, as_index=False)["present_value"].sum()
         total = grouped["present_value"].sum()
         grouped["share"] = grouped["present_value"] / total if total else 0.0
@@ -162,6 +170,7 @@ class Results:
                 "proxy": line.proxy_id or None, "unit_value": line.unit_value,
                 "value_type": line.value_type, "beneficiary": line.beneficiary,
                 "impact": float(impact), "present_value": float(pv), "source": line.source,
+                "counted": line.counted,
             })
         years = [
             {"year": int(row.year), "value": row.value, "discount_factor": row.discount_factor,
@@ -177,6 +186,8 @@ class Results:
             "discounting": {"rate": model.discounting.rate,
                             "first_year_discounted": model.discounting.first_year_discounted},
             **self.headline(),
+            "excluded_transfers_present_value": self.excluded_transfers_present_value,
+            "include_transfers": model.include_transfers,
             "lines": lines,
             "years": years,
             "inputs": self.inputs_table().to_dict(orient="records"),

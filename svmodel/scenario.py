@@ -32,6 +32,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from svmodel.atomic import write_text_atomic
+from svmodel.checks import double_counting
 from svmodel.deflators import PriceYear, PriceYearError
 from svmodel.distributions import check_uncertainty_spec
 from svmodel.proxies import Proxy, ProxyLibrary, ProxyLibraryError, default_library
@@ -96,6 +97,7 @@ ALLOWED: dict[str, str] = {
     "uncertainty": "a mapping from 'outcome_id.parameter' to a distribution such as {dist: uniform, low: 0.2, high: 0.4}",
     "proxies": "a list of proxy pack CSV files, relative to the scenario file",
     "value_type": "one of fiscal, economic, social",
+    "include_transfers": "false (default: transfer payments are fiscal only, outside the total) or true",
     **{name: _FRACTION_TEXT for name in ADJUSTMENTS},
 }
 
@@ -266,6 +268,7 @@ class ScenarioModel(_Strict):
     price_year: int
     discounting: Discounting = Discounting()
     proxies: list[str] = []
+    include_transfers: bool = False
     inputs: Annotated[list[Input], Field(min_length=1)]
     outcomes: Annotated[list[Outcome], Field(min_length=1)]
     # Each entry is checked in detail by svmodel.distributions.check_uncertainty_spec (run from
@@ -325,6 +328,7 @@ class Line:
     parent: str
     origin: str
     notes: str
+    counted: bool = True  # False: a transfer payment left out of the social value total
 
 
 @dataclass(frozen=True)
@@ -375,7 +379,8 @@ def scenario_to_dict(model: ScenarioModel) -> dict[str, Any]:
     return data
 
 
-def _resolve_line(outcome: Outcome, library: ProxyLibrary, price_year: int) -> Line:
+def _resolve_line(outcome: Outcome, library: ProxyLibrary, price_year: int,
+                  include_transfers: bool = False) -> Line:
     if outcome.proxy is not None:
         proxy: Proxy = library.get(outcome.proxy)
         amount, year = proxy.value, proxy.price_year
@@ -403,7 +408,8 @@ def _resolve_line(outcome: Outcome, library: ProxyLibrary, price_year: int) -> L
         deadweight=outcome.deadweight, displacement=outcome.displacement,
         attribution=outcome.attribution, drop_off=outcome.drop_off,
         duration=outcome.duration, start_year=outcome.start_year,
-        original_value=amount, original_price_year=year.label, notes=outcome.notes, **meta,
+        original_value=amount, original_price_year=year.label, notes=outcome.notes,
+        counted=include_transfers or not meta["transfer"], **meta,
     )
 
 
@@ -571,9 +577,11 @@ def validate_data(data: Any, library: ProxyLibrary | None = None, filename: str 
                         key=lambda p: (p.line or 0, p.path))
         raise ScenarioError(listed)
     assert model is not None
-    resolved = tuple(_resolve_line(o, library, model.price_year) for o in model.outcomes)
+    resolved = tuple(_resolve_line(o, library, model.price_year, model.include_transfers)
+                     for o in model.outcomes)
+    warnings = _warnings(resolved) + double_counting(resolved, library, model.include_transfers)
     return Scenario(model=model, lines=resolved, library=library, path=path, file_hash=digest,
-                    warnings=tuple(_warnings(resolved)))
+                    warnings=tuple(warnings))
 
 
 def _warnings(lines: tuple[Line, ...]) -> list[str]:

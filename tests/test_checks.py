@@ -48,3 +48,40 @@ def test_transfer_payment_is_flagged(test_library):
     warnings = double_counting(s.lines, s.library)
     assert warnings == ["benefits: proxy test_benefit is a transfer payment (benefit or tax); shown as "
                         "fiscal value only and left out of the social value total"]
+
+
+def test_transfers_are_left_out_of_totals_by_default(test_library):
+    from numpy.testing import assert_allclose
+
+    from svmodel.results import evaluate
+
+    body = line("people", "test_thousand") + line("benefits", "test_benefit", "Exchequer")
+    excluded = evaluate(scenario(body, test_library))
+    included = evaluate(parse_scenario(HEAD.replace("inputs:", "include_transfers: true\ninputs:") + body,
+                                       "checks.yaml", test_library))
+    pv_people, pv_benefits = excluded.engine.line_present_values
+    # Left out: the total is the non-transfer line only; the transfer is reported separately.
+    assert_allclose(excluded.total_present_value, pv_people)
+    assert_allclose(excluded.excluded_transfers_present_value, pv_benefits)
+    assert_allclose(excluded.by_year().value.sum(), excluded.engine.values[0].sum())
+    assert excluded.breakdown("stakeholder").stakeholder.tolist() == ["People"]
+    assert excluded.impact_map().set_index("id").loc["benefits", "counted"] == False  # noqa: E712
+    data = excluded.to_dict()
+    assert [l["counted"] for l in data["lines"]] == [True, False]
+    # Payback uses the counted first-year impact only.
+    assert_allclose(excluded.payback_months, 1000 / (excluded.engine.impact[0] / 12))
+    # Included: both lines count, with a warning that says so.
+    assert_allclose(included.total_present_value, pv_people + pv_benefits)
+    assert included.excluded_transfers_present_value == 0
+    assert any("include_transfers: true" in w for w in included.scenario.warnings)
+
+
+def test_uncertainty_and_engine_agree_when_a_transfer_is_left_out(test_library):
+    from numpy.testing import assert_allclose
+
+    from svmodel.results import evaluate
+    from svmodel.uncertainty import monte_carlo
+
+    s = scenario(line("people", "test_thousand") + line("benefits", "test_benefit", "Exchequer"), test_library)
+    draws = monte_carlo(s, draws=10, seed=1)
+    assert_allclose(draws.present_value, evaluate(s).total_present_value, rtol=1e-12)

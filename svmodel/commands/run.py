@@ -85,6 +85,10 @@ def summary(results: Results) -> str:
         f"  SROI ratio                 {ratio(results.sroi_ratio):>14}",
         f"  Net SROI ratio             {ratio(results.net_sroi_ratio):>14}",
         f"  Payback                    {months(results.payback_months):>14}",
+    ]
+    if results.excluded_transfers_present_value:
+        out.append(f"  Transfers left out (fiscal) {money(results.excluded_transfers_present_value):>13}")
+    out += [
         "",
         "Impact map",
     ]

@@ -46,6 +46,7 @@ class ModelArrays:
     drop_off: np.ndarray
     duration: np.ndarray
     start_year: np.ndarray
+    counted: np.ndarray  # 1.0 where a line counts in totals, 0.0 for transfers left out
     input_amounts: np.ndarray
     input_years: np.ndarray
     rate: float | str  # a flat rate or a schedule name
@@ -64,6 +65,7 @@ class ModelArrays:
             deadweight=get("deadweight"), displacement=get("displacement"),
             attribution=get("attribution"), drop_off=get("drop_off"),
             duration=get("duration", int), start_year=get("start_year", int),
+            counted=np.array([getattr(l, "counted", True) for l in lines], dtype=float),
             input_amounts=np.array([i.amount for i in model.inputs], dtype=float),
             input_years=np.array([i.year for i in model.inputs], dtype=int),
             rate=model.discounting.rate,
@@ -205,7 +207,7 @@ def evaluate(arrays: ModelArrays, overrides: Overrides | None = None) -> tuple[n
                  else arrays.original_value[i] * arrays.rebase[i])
         impact = (get("quantity") * value * (1.0 - get("deadweight"))
                   * (1.0 - get("displacement")) * (1.0 - get("attribution")))
-        if np.ndim(impact) == 0 and impact == 0:
+        if arrays.counted[i] == 0 or (np.ndim(impact) == 0 and impact == 0):
             continue
         annuity = discounting.annuity(get("drop_off"), durations[i],
                                       int(arrays.start_year[i]) - offset)
