@@ -1,0 +1,394 @@
+"""The scenario explorer's logic without widgets: control values in, results out.
+
+`ExplorerState` holds every value a commissioner can change in the explorer (per outcome line:
+quantity, proxy value, deadweight, displacement, attribution, drop-off, duration; the discount
+schedule, rate and first-year convention; each input's amount and year). `evaluate_state`
+turns a state into `Results` with the same engine as `svmodel run`, `compare_figures` gives the
+change from the baseline for every headline figure, and `save_variant` writes the state as a
+scenario file that passes `svmodel validate`.
+
+This module imports no widgets, Jupyter or matplotlib, so it is tested without a browser.
+
+References: SROI Guide (2012) stages 4-5 (deadweight, displacement, attribution, drop-off,
+duration, discounting, sensitivity: "what if" variants of the impact map); HM Treasury Green
+Book (2022) Annex A6 (discount schedules); DESIGN.md sections 2-3.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Callable
+
+from svmodel.engine import SCHEDULES, LineArrays, compute
+from svmodel.formatting import money, months, ratio
+from svmodel.results import Results
+from svmodel.scenario import (
+    ADJUSTMENTS,
+    Discounting,
+    Scenario,
+    ScenarioError,
+    dump_scenario,
+    validate_data,
+)
+
+FLAT = "flat"
+"""The discounting choice meaning "a flat rate" (the other choices are schedule names)."""
+
+SCHEDULE_CHOICES: tuple[str, ...] = (FLAT, *SCHEDULES)
+MAX_DURATION = 100
+LINE_FIELDS = ("quantity", "unit_value", *ADJUSTMENTS, "duration")
+
+
+class StateError(ValueError):
+    """Control values that cannot be evaluated; `problems` lists each as (field, message)."""
+
+    def __init__(self, problems: list[tuple[str, str]]):
+        self.problems = problems
+        super().__init__("\n".join(f"{where}: {message}" for where, message in problems))
+
+
+@dataclass(frozen=True)
+class LineState:
+    """The explorer's controls for one outcome line. `unit_value` is in the scenario's prices."""
+
+    id: str
+    quantity: float
+    unit_value: float
+    deadweight: float
+    displacement: float
+    attribution: float
+    drop_off: float
+    duration: int
+
+
+@dataclass(frozen=True)
+class InputState:
+    """The explorer's controls for one input (investment)."""
+
+    amount: float
+    year: int
+
+
+@dataclass(frozen=True)
+class ExplorerState:
+    """Everything the explorer lets a user change; immutable, so variants are just states."""
+
+    lines: tuple[LineState, ...]
+    inputs: tuple[InputState, ...]
+    schedule: str = FLAT  # FLAT or a Green Book schedule name
+    rate: float = 0.035  # used when schedule == FLAT
+    first_year_discounted: bool = True
+
+    @property
+    def discount_rate(self) -> float | str:
+        """The rate as the engine and the file format take it: a number or a schedule name."""
+        return self.rate if self.schedule == FLAT else self.schedule
+
+    def with_line(self, line_id: str, **changes: Any) -> "ExplorerState":
+        """A copy with one line's controls changed, e.g. `state.with_line("a", deadweight=0.4)`."""
+        ids = [line.id for line in self.lines]
+        if line_id not in ids:
+            raise KeyError(f"no outcome line {line_id!r}; lines are: {', '.join(ids)}")
+        return replace(self, lines=tuple(replace(l, **changes) if l.id == line_id else l
+                                         for l in self.lines))
+
+    def with_input(self, index: int, **changes: Any) -> "ExplorerState":
+        inputs = list(self.inputs)
+        inputs[index] = replace(inputs[index], **changes)
+        return replace(self, inputs=tuple(inputs))
+
+
+def state_from_scenario(scenario: Scenario) -> ExplorerState:
+    """The baseline state: the scenario's own values, proxy values rebased to its price year."""
+    rate = scenario.discount_rate
+    return ExplorerState(
+        lines=tuple(LineState(id=l.id, quantity=l.quantity, unit_value=l.unit_value,
+                              deadweight=l.deadweight, displacement=l.displacement,
+                              attribution=l.attribution, drop_off=l.drop_off,
+                              duration=l.duration) for l in scenario.lines),
+        inputs=tuple(InputState(amount=i.amount, year=i.year) for i in scenario.model.inputs),
+        schedule=rate if isinstance(rate, str) else FLAT,
+        rate=0.035 if isinstance(rate, str) else float(rate),
+        first_year_discounted=scenario.first_year_discounted,
+    )
+
+
+# --------------------------------------------------------------------------- checks
+def _finite(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def check_state(scenario: Scenario, state: ExplorerState) -> None:
+    """Raise StateError naming every control whose value is outside its allowed range.
+
+    The ranges are those of the scenario file (DESIGN.md section 2), so a state that passes
+    here also saves as a valid file.
+    """
+    problems: list[tuple[str, str]] = []
+    base_ids = [l.id for l in scenario.lines]
+    if [l.id for l in state.lines] != base_ids:
+        problems.append(("outcomes", "the explorer's lines do not match the scenario's outcome lines"))
+    if len(state.inputs) != len(scenario.model.inputs):
+        problems.append(("inputs", "the explorer's inputs do not match the scenario's inputs"))
+    for line in state.lines:
+        where = f"outcome {line.id}"
+        for name in ("quantity", "unit_value"):
+            value = getattr(line, name)
+            if not _finite(value) or value < 0:
+                label = "proxy value" if name == "unit_value" else name
+                problems.append((f"{where} {label}", f"{value!r} is not allowed; expected a number of at least 0"))
+        for name in ADJUSTMENTS:
+            value = getattr(line, name)
+            if not _finite(value) or not 0 <= value <= 1:
+                problems.append((f"{where} {name.replace('_', '-')}",
+                                 f"{value!r} is not allowed; expected a fraction from 0 to 1 (0% to 100%)"))
+        if not _finite(line.duration) or int(line.duration) != line.duration or not 1 <= line.duration <= MAX_DURATION:
+            problems.append((f"{where} duration", f"{line.duration!r} is not allowed; expected a whole "
+                                                  f"number of years from 1 to {MAX_DURATION}"))
+    for index, item in enumerate(state.inputs):
+        where = f"input {index + 1}"
+        if not _finite(item.amount) or item.amount < 0:
+            problems.append((f"{where} amount", f"{item.amount!r} is not allowed; expected pounds, at least 0"))
+        if not _finite(item.year) or int(item.year) != item.year or item.year < 0:
+            problems.append((f"{where} year", f"{item.year!r} is not allowed; expected a whole number of "
+                                              "years from now, at least 0"))
+    if state.inputs and all(_finite(i.amount) for i in state.inputs) and sum(i.amount for i in state.inputs) == 0:
+        problems.append(("inputs", "the inputs total £0: the SROI ratio (value / inputs) is undefined"))
+    if state.schedule not in SCHEDULE_CHOICES:
+        problems.append(("discounting", f"{state.schedule!r} is not allowed; expected one of "
+                                        f"{', '.join(SCHEDULE_CHOICES)}"))
+    elif state.schedule == FLAT and (not _finite(state.rate) or not 0 <= state.rate < 1):
+        problems.append(("discount rate", f"{state.rate!r} is not allowed; expected a rate from 0 to "
+                                          "just under 1, such as 0.035"))
+    if problems:
+        raise StateError(problems)
+
+
+# --------------------------------------------------------------------------- evaluation
+def evaluate_state(scenario: Scenario, state: ExplorerState) -> Results:
+    """Results for the scenario with the explorer's control values: the state-to-result function.
+
+    Uses the engine directly on the changed values (no file round trip), so it takes well under
+    a millisecond per line; the Results it returns carry lines and a model updated to the state,
+    so tables, breakdowns and charts describe the variant, not the baseline.
+    References: SROI Guide (2012) stages 4-5; DESIGN.md section 3.
+    """
+    check_state(scenario, state)
+    lines = tuple(
+        replace(base, quantity=float(s.quantity), unit_value=float(s.unit_value),
+                deadweight=float(s.deadweight), displacement=float(s.displacement),
+                attribution=float(s.attribution), drop_off=float(s.drop_off), duration=int(s.duration))
+        for base, s in zip(scenario.lines, state.lines)
+    )
+    model = scenario.model
+    inputs = [i.model_copy(update={"amount": float(s.amount), "year": int(s.year)})
+              for i, s in zip(model.inputs, state.inputs)]
+    discounting = Discounting.model_construct(rate=state.discount_rate,
+                                              first_year_discounted=bool(state.first_year_discounted))
+    variant = replace(scenario, lines=lines,
+                      model=model.model_copy(update={"inputs": inputs, "discounting": discounting}))
+    engine = compute(LineArrays.from_lines(lines), [float(i.amount) for i in state.inputs],
+                     [int(i.year) for i in state.inputs], rate=state.discount_rate,
+                     first_year_discounted=bool(state.first_year_discounted))
+    return Results(scenario=variant, engine=engine)
+
+
+@dataclass(frozen=True)
+class HeadlineFigure:
+    """One headline figure with its baseline value and the change from it."""
+
+    key: str
+    label: str
+    value: float | None
+    baseline: float | None
+    text: str
+    baseline_text: str
+    change: float | None
+    change_text: str
+
+
+# (key, label, formatter, formatter of a change)
+HEADLINE: tuple[tuple[str, str, Callable[[float | None], str], Callable[[float], str]], ...] = (
+    ("total_present_value", "Present value of outcomes", money, lambda d: _signed(d, money)),
+    ("total_inputs", "Present value of inputs", money, lambda d: _signed(d, money)),
+    ("net_present_value", "Net present value", money, lambda d: _signed(d, money)),
+    ("sroi_ratio", "SROI ratio", ratio, lambda d: f"{d:+,.2f}"),
+    ("net_sroi_ratio", "Net SROI ratio", ratio, lambda d: f"{d:+,.2f}"),
+    ("payback_months", "Payback", months, lambda d: f"{d:+,.1f} months"),
+)
+
+
+def _signed(delta: float, fmt: Callable[[float], str]) -> str:
+    return ("+" if delta > 0 else "") + fmt(delta)
+
+
+def _number_or_none(value: Any) -> float | None:
+    return float(value) if value is not None and math.isfinite(value) else None
+
+
+def compare_figures(results: Results, baseline: Results) -> list[HeadlineFigure]:
+    """Every headline figure now, at baseline, and the change (None when either is undefined)."""
+    out = []
+    now, base = results.headline(), baseline.headline()
+    for key, label, fmt, fmt_change in HEADLINE:
+        value, before = _number_or_none(now[key]), _number_or_none(base[key])
+        change = value - before if value is not None and before is not None else None
+        if change is None:
+            change_text = "n/a" if value != before else "no change"
+        elif abs(change) < 1e-9 * max(1.0, abs(before or 0.0)):
+            change, change_text = 0.0, "no change"
+        else:
+            change_text = fmt_change(change)
+            if key not in ("sroi_ratio", "net_sroi_ratio") and before:
+                change_text += f" ({change / abs(before) * 100:+.1f}%)"
+        out.append(HeadlineFigure(key, label, value, before, fmt(value), fmt(before), change, change_text))
+    return out
+
+
+def line_changes(results: Results, baseline: Results) -> list[dict[str, Any]]:
+    """Per outcome line: present value now, at baseline and the change."""
+    rows = []
+    for line, pv, base_pv in zip(results.scenario.lines, results.engine.line_present_values,
+                                 baseline.engine.line_present_values):
+        rows.append({"id": line.id, "stakeholder": line.stakeholder,
+                     "present_value": float(pv), "baseline": float(base_pv),
+                     "change": float(pv - base_pv)})
+    return rows
+
+
+def side_by_side(scenario: Scenario, variants: dict[str, ExplorerState]) -> list[dict[str, Any]]:
+    """Headline figures of several named variants, one dict per variant (first the baseline).
+
+    A variant whose values cannot be evaluated gets an `error` entry instead of figures, so one
+    bad variant never hides the others.
+    """
+    baseline = evaluate_state(scenario, state_from_scenario(scenario))
+    rows: list[dict[str, Any]] = []
+    for name, state in {"Baseline": state_from_scenario(scenario), **variants}.items():
+        try:
+            figures = compare_figures(evaluate_state(scenario, state), baseline)
+        except StateError as exc:
+            rows.append({"name": name, "error": str(exc)})
+            continue
+        rows.append({"name": name, "figures": {f.key: f for f in figures}})
+    return rows
+
+
+def changed_fields(scenario: Scenario, state: ExplorerState) -> list[str]:
+    """Human-readable list of the controls that differ from the baseline."""
+    base = state_from_scenario(scenario)
+    out = []
+    for before, now in zip(base.lines, state.lines):
+        for name in LINE_FIELDS:
+            if not _same(getattr(before, name), getattr(now, name)):
+                out.append(f"{now.id}.{name}: {getattr(before, name):g} -> {getattr(now, name):g}")
+    for index, (before, now) in enumerate(zip(base.inputs, state.inputs)):
+        for name in ("amount", "year"):
+            if not _same(getattr(before, name), getattr(now, name)):
+                out.append(f"inputs[{index}].{name}: {getattr(before, name):g} -> {getattr(now, name):g}")
+    if base.discount_rate != state.discount_rate:
+        out.append(f"discounting.rate: {base.discount_rate} -> {state.discount_rate}")
+    if base.first_year_discounted != state.first_year_discounted:
+        out.append(f"discounting.first_year_discounted: {base.first_year_discounted} -> "
+                   f"{state.first_year_discounted}")
+    return out
+
+
+def _same(a: float, b: float) -> bool:
+    return math.isclose(float(a), float(b), rel_tol=1e-12, abs_tol=1e-12)
+
+
+# --------------------------------------------------------------------------- saving
+def state_to_data(scenario: Scenario, state: ExplorerState, name: str | None = None,
+                  target: Path | None = None) -> dict[str, Any]:
+    """The state as plain data in the scenario file format (version 1).
+
+    A line whose proxy value was changed gets an inline `value` in the scenario's price year
+    citing the original source, since the library's proxy no longer describes it. Proxy pack
+    paths are rewritten relative to `target`'s folder so they still resolve after saving.
+    """
+    check_state(scenario, state)
+    data = scenario.to_dict()
+    if name:
+        data["name"] = name
+    data["discounting"] = {"rate": state.discount_rate,
+                           "first_year_discounted": bool(state.first_year_discounted)}
+    for item, s in zip(data["inputs"], state.inputs):
+        item["amount"] = _plain(s.amount)
+        item["year"] = int(s.year)
+    for outcome, line, s in zip(data["outcomes"], scenario.lines, state.lines):
+        outcome["quantity"] = _plain(s.quantity)
+        for adj in ADJUSTMENTS:
+            outcome[adj] = _plain(getattr(s, adj))
+        outcome["duration"] = int(s.duration)
+        if not _same(s.unit_value, line.unit_value):
+            was = (f"proxy {line.proxy_id}" if line.proxy_id else "an inline value")
+            outcome.pop("proxy", None)
+            outcome["value"] = {
+                "amount": _plain(s.unit_value),
+                "price_year": scenario.price_year,
+                "source": (f"{line.source} (value changed in the scenario explorer from "
+                           f"{money(line.unit_value, 2)} in {scenario.price_year} prices, {was})"),
+                "unit": line.unit, "url": line.url, "licence": line.licence,
+                "value_type": line.value_type if line.value_type in ("fiscal", "economic", "social") else "social",
+                "beneficiary": line.beneficiary,
+            }
+    packs = data.get("proxies")
+    if packs and scenario.path is not None:
+        source_dir = scenario.path.parent.resolve()
+        target_dir = (target.parent if target is not None else source_dir).resolve()
+        data["proxies"] = [os.path.relpath(source_dir / p, target_dir) for p in packs]
+    return data
+
+
+def _plain(value: float) -> float | int:
+    value = float(value)
+    return int(value) if value.is_integer() and abs(value) < 2**53 else value
+
+
+def default_save_path(scenario: Scenario, variant: str, folder: Path | None = None) -> Path:
+    """`<scenario stem>-<variant slug>.yaml` next to the scenario file (or in `folder`)."""
+    stem = scenario.path.stem if scenario.path is not None else "scenario"
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", variant).strip("-").lower() or "variant"
+    base = folder or (scenario.path.parent if scenario.path is not None else Path.cwd())
+    return base / f"{stem}-{slug}.yaml"
+
+
+def save_variant(scenario: Scenario, state: ExplorerState, path: str | os.PathLike[str],
+                 name: str | None = None, overwrite: bool = False) -> Path:
+    """Validate the state as a scenario file and write it atomically; return the path.
+
+    Refuses to overwrite an existing file unless `overwrite`, and never overwrites the baseline
+    scenario file itself. Raises StateError or ScenarioError (nothing is written) when invalid.
+    """
+    target = Path(path).expanduser()
+    if target.suffix.lower() not in (".yaml", ".yml"):
+        raise StateError([("save as", f"{str(target)!r}: a scenario file name must end in .yaml")])
+    if scenario.path is not None and target.resolve() == Path(scenario.path).resolve():
+        raise StateError([("save as", f"{target} is the baseline scenario file; choose a new name so "
+                                      "the baseline is kept")])
+    if target.exists() and not overwrite:
+        raise StateError([("save as", f"{target} already exists; choose another name or allow overwriting")])
+    if not target.parent.is_dir():
+        raise StateError([("save as", f"folder {target.parent} does not exist")])
+    data = state_to_data(scenario, state, name=name, target=target)
+    validate_data(data, scenario.library, str(target), base_dir=target.parent)
+    header = "# Saved from the svmodel scenario explorer"
+    if scenario.path is not None:
+        header += f"; baseline: {scenario.path.name}"
+    changes = changed_fields(scenario, state)
+    if changes:
+        header += "\n# Changed from the baseline:\n" + "\n".join(f"#   {c}" for c in changes)
+    return dump_scenario(data, target, header=header)
+
+
+__all__ = [
+    "ExplorerState", "FLAT", "HeadlineFigure", "InputState", "LineState", "SCHEDULE_CHOICES",
+    "ScenarioError", "StateError", "changed_fields", "check_state", "compare_figures",
+    "default_save_path", "evaluate_state", "line_changes", "save_variant", "side_by_side",
+    "state_from_scenario", "state_to_data",
+]
