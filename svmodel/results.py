@@ -24,18 +24,23 @@ RESULTS_SCHEMA_VERSION = 1
 BREAKDOWNS = ("stakeholder", "value_type", "beneficiary", "measure")
 
 
-def _clean(value: Any) -> Any:
-    """JSON-safe numbers: NaN and infinities become null, numpy scalars plain Python."""
+def json_safe(value: Any) -> Any:
+    """JSON-safe data: NaN and infinities become null, numpy scalars plain Python."""
+    if isinstance(value, np.bool_):
+        return bool(value)
     if isinstance(value, (np.floating, float)):
         value = float(value)
         return value if math.isfinite(value) else None
     if isinstance(value, np.integer):
         return int(value)
     if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
+        return {k: json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
+        return [json_safe(v) for v in value]
     return value
+
+
+_clean = json_safe  # the former private name, still imported by report views
 
 
 @dataclass(frozen=True)
@@ -195,7 +200,7 @@ class Results:
             "warnings": list(self.scenario.warnings),
             "provenance": self.provenance(),
         }
-        return _clean(out)
+        return json_safe(out)
 
     def _breakdown_dict(self, by: str) -> dict[str, float]:
         table = self.breakdown(by)

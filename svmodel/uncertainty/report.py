@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from svmodel import __version__
+from svmodel.results import json_safe
 from svmodel.scenario import Scenario
 from svmodel.uncertainty.montecarlo import monte_carlo
 from svmodel.uncertainty.sensitivity import one_way, switching_values
@@ -36,23 +37,8 @@ PARAMETER_UNITS = {
 }
 
 
-def _clean(value: Any) -> Any:
-    if isinstance(value, (float, np.floating)):
-        value = float(value)
-        return value if math.isfinite(value) else None
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    return value
-
-
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [_clean({k: (None if v is None or (isinstance(v, float) and math.isnan(v)) and k == "line" else v)
+    return [json_safe({k: (None if v is None or (isinstance(v, float) and math.isnan(v)) and k == "line" else v)
                     for k, v in row.items()}) for row in frame.to_dict(orient="records")]
 
 
@@ -95,4 +81,4 @@ def sensitivity_report(scenario: Scenario, draws: int = 0, seed: int | None = No
         "scenario_file": str(scenario.path) if scenario.path else None,
         "scenario_hash": scenario.file_hash,
     }
-    return _clean(out)
+    return json_safe(out)
