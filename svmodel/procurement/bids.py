@@ -1,0 +1,351 @@
+"""Reading bidders' social value responses (CSV or xlsx in the response-form layout).
+
+The layout is the one `svmodel tender template` writes: a header row, then one row per measure
+with the bidder's name, the measure id, the unit, one quantity column per contract year
+(`year_1` .. `year_N`), the bidder's own deadweight and attribution, who benefits, what they
+will do, the evidence offered and their confidence. Rows left without quantities are not
+commitments. Every problem names the file and the row; all problems of a file are reported
+together, and one bad file never stops the others from being read (`read_bids`).
+
+References: SROI Guide (2012) stage 2-3 (indicators, quantities, evidence); Procurement Policy
+Note 002 (social value commitments must be relevant, proportionate and measurable).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from svmodel.procurement.errors import Problem, ScenarioError
+from svmodel.procurement.spec import TenderSpec
+
+CONFIDENCE = ("high", "medium", "low")
+NO_EVIDENCE = {"", "-", "n/a", "na", "none", "tbc", "tbd", "to follow", "available on request"}
+FIXED_COLUMNS = ("bidder", "measure", "unit")
+OPTIONAL_COLUMNS = ("measure_name", "valued_as", "target", "evidence_expected", "bidder_deadweight",
+                    "bidder_attribution", "beneficiaries", "description", "evidence", "confidence")
+RESPONSE_SHEET = "Response"
+
+
+@dataclass(frozen=True)
+class Row:
+    number: int  # the row number a spreadsheet shows (header = 1)
+    cells: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Table:
+    path: Path
+    columns: tuple[str, ...]
+    rows: tuple[Row, ...]
+    sheet: str = ""
+
+    def where(self, row: int, measure: str = "", column: str = "") -> str:
+        text = (f"sheet {self.sheet}, " if self.sheet else "") + f"row {row}"
+        text += f" ({measure})" if measure else ""
+        return text + (f", {column}" if column else "")
+
+
+def normalise_header(text: Any) -> str:
+    name = re.sub(r"[^a-z0-9]+", "_", str(text or "").strip().lower()).strip("_")
+    return re.sub(r"^year_?(\d+)$", r"year_\1", name)
+
+
+def read_table(path: str | os.PathLike[str], sheet: str = RESPONSE_SHEET) -> Table:
+    """Read a CSV or xlsx table: header row first; cells as text (CSV) or values (xlsx)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".xlsx", ".xlsm"):
+            return _read_xlsx(path, sheet)
+        if suffix in (".csv", ".txt"):
+            return _read_csv(path)
+    except OSError as exc:
+        raise ScenarioError([Problem(str(path), "", f"cannot read the file: {exc.strerror or exc}")]) from None
+    raise ScenarioError([Problem(str(path), "", f"unsupported file type {suffix or '(none)'!r}; "
+                                                "expected a .csv or .xlsx response form")])
+
+
+def _read_csv(path: Path) -> Table:
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ScenarioError([Problem(str(path), "", "the file is not UTF-8 text; save the CSV as "
+                                                    "'CSV UTF-8'")]) from None
+    reader = csv.reader(text.splitlines())
+    header = next(reader, None)
+    if not header:
+        raise ScenarioError([Problem(str(path), "", "the file is empty; expected the response form's "
+                                                    "header row")])
+    columns = tuple(normalise_header(h) for h in header)
+    rows = []
+    for number, values in enumerate(reader, start=2):
+        if not any(v.strip() for v in values):
+            continue
+        rows.append(Row(number, {c: (values[i].strip() if i < len(values) else "")
+                                 for i, c in enumerate(columns) if c}))
+    return Table(path, columns, tuple(rows))
+
+
+def _read_xlsx(path: Path, sheet: str) -> Table:
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, KeyError, ValueError, OSError) as exc:
+        if isinstance(exc, OSError) and not isinstance(exc, IsADirectoryError):
+            raise
+        raise ScenarioError([Problem(str(path), "", f"not a readable xlsx workbook ({exc})")]) from None
+    try:
+        ws = book[sheet] if sheet in book.sheetnames else book.worksheets[0]
+        iterator = ws.iter_rows(values_only=True)
+        header = next(iterator, None)
+        if not header or not any(h is not None for h in header):
+            raise ScenarioError([Problem(str(path), "", f"sheet {ws.title}: row 1 is empty; expected "
+                                                        "the response form's header row")])
+        columns = tuple(normalise_header(h) for h in header)
+        rows = []
+        for number, values in enumerate(iterator, start=2):
+            cells = {}
+            for i, c in enumerate(columns):
+                if not c:
+                    continue
+                value = values[i] if i < len(values) else None
+                cells[c] = value.strip() if isinstance(value, str) else ("" if value is None else value)
+            if any(v != "" for v in cells.values()):
+                rows.append(Row(number, cells))
+        return Table(path, columns, tuple(rows), sheet=ws.title)
+    finally:
+        book.close()
+
+
+# --------------------------------------------------------------------------- cell parsing
+class CellError(ValueError):
+    pass
+
+
+def parse_quantity(value: Any) -> float | None:
+    """A non-negative number; blank is None. Accepts 1,200 and £1,200."""
+    if value is None or (isinstance(value, str) and value.strip() == ""):
+        return None
+    if isinstance(value, bool):
+        raise CellError(f"{value!r} is not a number")
+    if isinstance(value, (int, float)):
+        number = float(value)
+    else:
+        text = str(value).strip().replace(",", "").replace("£", "").replace(" ", "")
+        try:
+            number = float(text)
+        except ValueError:
+            raise CellError(f"{value!r} is not a number; give a plain number such as 120") from None
+    if not math.isfinite(number):
+        raise CellError(f"{value!r} is not a finite number")
+    if number < 0:
+        raise CellError(f"{value!r} is negative; a commitment is a quantity of at least 0")
+    return number
+
+
+def parse_fraction(value: Any) -> float | None:
+    """0..1 or a percentage such as "30%"; blank is None."""
+    if value is None or (isinstance(value, str) and value.strip() == ""):
+        return None
+    try:
+        if isinstance(value, str):
+            text = value.strip()
+            number = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+        elif isinstance(value, bool):
+            raise ValueError
+        else:
+            number = float(value)
+    except ValueError:
+        raise CellError(f"{value!r} is not a fraction; give 0 to 1 (such as 0.3) or a percentage "
+                        'such as "30%"') from None
+    if not 0 <= number <= 1:
+        raise CellError(f"{value!r} is out of range; give 0 to 1 (such as 0.3) or 0% to 100%")
+    return number
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def same_unit(a: str, b: str) -> bool:
+    norm = lambda s: re.sub(r"\s+", " ", s.strip().lower().replace("£", "gbp"))  # noqa: E731
+    return norm(a) == norm(b)
+
+
+# --------------------------------------------------------------------------- bids
+@dataclass(frozen=True)
+class Commitment:
+    """One measure's commitment in a bid: a quantity per contract year, with its evidence."""
+
+    measure: str
+    quantities: tuple[float, ...]  # one per contract year
+    unit: str
+    bidder_deadweight: float | None
+    bidder_attribution: float | None
+    beneficiaries: str
+    description: str
+    evidence: str
+    confidence: str
+    row: int
+
+    @property
+    def total(self) -> float:
+        return float(sum(self.quantities))
+
+    @property
+    def evidenced(self) -> bool:
+        return self.evidence.strip().lower() not in NO_EVIDENCE
+
+
+@dataclass(frozen=True)
+class Bid:
+    bidder: str
+    path: Path
+    commitments: tuple[Commitment, ...]
+    warnings: tuple[str, ...] = field(default=())
+
+    def commitment(self, measure: str) -> Commitment | None:
+        return next((c for c in self.commitments if c.measure == measure), None)
+
+
+def _year_columns(table: Table, spec: TenderSpec, problems: list[Problem]) -> list[str]:
+    years = [f"year_{y}" for y in range(1, spec.years + 1)]
+    missing = [c for c in (*FIXED_COLUMNS, *years) if c not in table.columns]
+    if missing:
+        problems.append(Problem(str(table.path), "header" + (f" (sheet {table.sheet})" if table.sheet else ""),
+                                f"missing column(s) {', '.join(missing)}; the response form for this "
+                                f"{spec.years}-year contract has bidder, measure, unit and "
+                                f"{years[0]}..{years[-1]} (write one with `svmodel tender template`)"))
+    return years
+
+
+def parse_bid(table: Table, spec: TenderSpec) -> Bid:
+    """Commitments from a response table, checked against the specification."""
+    problems: list[Problem] = []
+    file = str(table.path)
+    years = _year_columns(table, spec, problems)
+    if problems:
+        raise ScenarioError(problems)
+    extra_years = sorted({c for c in table.columns if re.fullmatch(r"year_\d+", c)} - set(years))
+    in_framework = spec.framework.measures
+    commitments: list[Commitment] = []
+    bidders: dict[str, int] = {}
+    seen: dict[str, int] = {}
+    for row in table.rows:
+        cells = row.cells
+        measure = _text(cells.get("measure")).upper()
+        bad = lambda column, message: problems.append(  # noqa: E731
+            Problem(file, table.where(row.number, measure, column), message))
+        quantities: list[float] = []
+        for column in years:
+            try:
+                quantities.append(parse_quantity(cells.get(column)) or 0.0)
+            except CellError as exc:
+                bad(column, str(exc))
+        given = [c for c in years if _text(cells.get(c)) != ""]
+        for column in extra_years:
+            if _text(cells.get(column)) != "":
+                bad(column, f"{column} is beyond the {spec.years}-year contract; give quantities in "
+                            f"year_1..year_{spec.years}")
+        if not measure:
+            if given:
+                bad("measure", "the measure id is missing; expected one of "
+                               + ", ".join(spec.measures))
+            continue
+        if measure not in spec.measures:
+            if measure in in_framework:
+                bad("measure", f"{measure} is a {spec.framework.name} measure but not in scope of this "
+                               f"tender; measures in scope: {', '.join(spec.measures)}")
+            else:
+                bad("measure", f"unknown measure {_text(cells.get('measure'))!r}; measures in scope of "
+                               f"this tender: {', '.join(spec.measures)}")
+            continue
+        if not given:
+            continue  # a form row the bidder left empty: no commitment
+        if measure in seen:
+            bad("measure", f"{measure} is given twice (first on row {seen[measure]}); give one row "
+                           "per measure with a quantity per contract year")
+            continue
+        seen[measure] = row.number
+        expected = spec.measures[measure].unit
+        unit = _text(cells.get("unit"))
+        if not unit:
+            bad("unit", f"the unit is missing; this tender counts {measure} in {expected!r}")
+        elif not same_unit(unit, expected):
+            bad("unit", f"{unit!r} is not the unit this tender asks for; {measure} is counted in "
+                        f"{expected!r}: convert the quantities to that unit")
+        bidder = _text(cells.get("bidder"))
+        if not bidder:
+            bad("bidder", "the bidder name is missing; give the bidding organisation's name on every "
+                          "row with a commitment")
+        else:
+            bidders.setdefault(bidder, row.number)
+        fractions: dict[str, float | None] = {}
+        for column in ("bidder_deadweight", "bidder_attribution"):
+            try:
+                fractions[column] = parse_fraction(cells.get(column))
+            except CellError as exc:
+                bad(column, str(exc))
+        confidence = _text(cells.get("confidence")).lower()
+        if confidence and confidence not in CONFIDENCE:
+            bad("confidence", f"{confidence!r} is not allowed; expected one of {', '.join(CONFIDENCE)}")
+        commitments.append(Commitment(
+            measure=measure, quantities=tuple(quantities), unit=unit or expected,
+            bidder_deadweight=fractions.get("bidder_deadweight"),
+            bidder_attribution=fractions.get("bidder_attribution"),
+            beneficiaries=_text(cells.get("beneficiaries")), description=_text(cells.get("description")),
+            evidence=_text(cells.get("evidence")), confidence=confidence, row=row.number))
+    if len(bidders) > 1:
+        listed = "; ".join(f"{name!r} (row {n})" for name, n in bidders.items())
+        problems.append(Problem(file, "bidder", f"more than one bidder name in one response: {listed}; "
+                                                "give one bid per file"))
+    if not problems and not commitments:
+        problems.append(Problem(file, "", "the response commits nothing: no row has a quantity in "
+                                          f"year_1..year_{spec.years}"))
+    if problems:
+        raise ScenarioError(problems)
+    return Bid(bidder=next(iter(bidders)), path=table.path, commitments=tuple(commitments))
+
+
+def read_bid(path: str | os.PathLike[str], spec: TenderSpec) -> Bid:
+    """Read and check one bidder's response form; raise ScenarioError naming file and row."""
+    return parse_bid(read_table(path), spec)
+
+
+@dataclass(frozen=True)
+class BidFailure:
+    path: Path
+    problems: tuple[Problem, ...]
+
+
+def read_bids(paths: Iterable[str | os.PathLike[str]], spec: TenderSpec) -> tuple[list[Bid], list[BidFailure]]:
+    """Read every bid; a file that fails is reported and the others are still read.
+
+    Two files from the same bidder name are a failure of the second file."""
+    bids: list[Bid] = []
+    failures: list[BidFailure] = []
+    for path in paths:
+        try:
+            bid = read_bid(path, spec)
+        except ScenarioError as exc:
+            failures.append(BidFailure(Path(path), tuple(exc.problems)))
+            continue
+        clash = next((b for b in bids if b.bidder.casefold() == bid.bidder.casefold()), None)
+        if clash is not None:
+            failures.append(BidFailure(Path(path), (Problem(str(path), "bidder",
+                f"bidder {bid.bidder!r} already has a bid ({clash.path}); one bid per bidder"),)))
+            continue
+        bids.append(bid)
+    return bids, failures

@@ -1,0 +1,80 @@
+"""Charts for tender evaluation and delivery monitoring (matplotlib's object-oriented API:
+`Figure` objects, no pyplot state, so they are safe in notebooks, reports and batch jobs)."""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+from svmodel.procurement.evaluate import Evaluation
+from svmodel.procurement.monitoring import Monitoring
+
+COLOURS = {"gross": "#c9d6de", "claimed": "#8fb3c4", "adjusted": "#1b6f8a", "scored": "#0b3d4f",
+           "price": "#8fb3c4", "quality": "#1b6f8a", "social value": "#e0a526",
+           "committed": "#8fb3c4", "delivered": "#1b6f8a"}
+
+
+def _pounds(value: float, _pos: object = None) -> str:
+    for limit, suffix in ((1e9, "bn"), (1e6, "m"), (1e3, "k")):
+        if abs(value) >= limit:
+            return f"£{value / limit:,.3g}{suffix}"
+    return f"£{value:,.0f}"
+
+
+def social_value_by_bid(evaluation: Evaluation, figsize: tuple[float, float] = (7.5, 3.4)) -> Figure:
+    """Gross, claimed, buyer-adjusted and scored social value per bid (log scale: inflated bids
+    can be a hundred times the credible ones)."""
+    bids = sorted(evaluation.bids, key=lambda b: b.rank, reverse=True)
+    fig = Figure(figsize=figsize, layout="constrained")
+    ax = fig.add_subplot()
+    kinds = ("scored", "adjusted", "claimed", "gross")  # drawn bottom to top within each bid
+    height = 0.8 / len(kinds)
+    y = np.arange(len(bids))
+    for i, kind in enumerate(kinds):
+        values = [max(getattr(b, kind), 1.0) for b in bids]
+        ax.barh(y + (i - 1.5) * height, values, height, label=kind, color=COLOURS[kind])
+    ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(FuncFormatter(_pounds))
+    ax.set_yticks(y, [b.bidder for b in bids])
+    ax.set_xlabel(f"present value, {evaluation.spec.price_year} prices (log scale)")
+    ax.set_title("Social value per bid: as claimed and as the buyer values it", loc="left", fontsize=10)
+    ax.axvline(evaluation.spec.contract_value * evaluation.spec.model.flags.max_share_of_contract,
+               color="#a02828", linestyle="--", linewidth=1, label="plausibility limit")
+    fig.legend(fontsize=8, loc="outside right upper")
+    return fig
+
+
+def weighted_scores(evaluation: Evaluation, figsize: tuple[float, float] = (7.5, 2.8)) -> Figure:
+    """Price, quality and social value points per bid, stacked (out of 100)."""
+    bids = sorted(evaluation.bids, key=lambda b: b.rank, reverse=True)
+    fig = Figure(figsize=figsize, layout="constrained")
+    ax = fig.add_subplot()
+    left = np.zeros(len(bids))
+    for kind, values in (("price", [b.price or 0.0 for b in bids]), ("quality", [b.quality or 0.0 for b in bids]),
+                         ("social value", [b.sv_score for b in bids])):
+        ax.barh([b.bidder for b in bids], values, left=left, label=kind, color=COLOURS[kind])
+        left += np.asarray(values)
+    for y, total in enumerate(left):
+        ax.text(total + 0.8, y, f"{total:.1f}", va="center", fontsize=8)
+    ax.set_xlim(0, 105)
+    ax.set_xlabel("points out of 100")
+    ax.set_title("Weighted score", loc="left", fontsize=10)
+    fig.legend(fontsize=8, loc="outside right upper")
+    return fig
+
+
+def delivery_variance(monitoring: Monitoring, figsize: tuple[float, float] = (7.5, 3.2)) -> Figure:
+    """Value committed to date against value delivered, by valued measure."""
+    table = monitoring.table[monitoring.table["basis"] != "count only"]
+    fig = Figure(figsize=figsize, layout="constrained")
+    ax = fig.add_subplot()
+    x = np.arange(len(table))
+    ax.bar(x - 0.2, table["committed_value_to_date"], 0.4, label="committed to date", color=COLOURS["committed"])
+    ax.bar(x + 0.2, table["delivered_value"], 0.4, label="delivered", color=COLOURS["delivered"])
+    ax.set_xticks(x, table["measure"])
+    ax.yaxis.set_major_formatter(FuncFormatter(_pounds))
+    ax.set_ylabel(f"present value, {monitoring.spec.price_year} prices")
+    ax.set_title(f"Delivery against commitments: {monitoring.supplier}", loc="left", fontsize=10)
+    ax.legend(fontsize=8)
+    return fig
