@@ -11,6 +11,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import PurePath
 from typing import Any
 
 import numpy as np
@@ -25,7 +26,9 @@ BREAKDOWNS = ("stakeholder", "value_type", "beneficiary", "measure")
 
 
 def json_safe(value: Any) -> Any:
-    """JSON-safe data: NaN and infinities become null, numpy scalars plain Python."""
+    """JSON-safe data: NaN and infinities become null, numpy scalars plain Python, paths text."""
+    if isinstance(value, PurePath):
+        return str(value)
     if isinstance(value, np.bool_):
         return bool(value)
     if isinstance(value, (np.floating, float)):

@@ -34,6 +34,7 @@ import pandas as pd
 
 from svmodel import __version__
 from svmodel.formatting import money
+from svmodel.results import json_safe
 from svmodel.procurement.bids import (Bid, BidFailure, CellError, parse_quantity, read_bids,
                                       read_table)
 from svmodel.procurement.errors import Problem, ScenarioError
@@ -174,7 +175,7 @@ class Evaluation:
 
     def to_dict(self) -> dict[str, Any]:
         spec = self.spec
-        return _clean({
+        return json_safe({
             "kind": RESULTS_KIND, "version": RESULTS_VERSION,
             "tender": {"name": spec.name, "buyer": spec.model.buyer, "reference": spec.model.reference,
                        "framework": spec.framework.name, "price_year": spec.price_year,
@@ -214,17 +215,6 @@ def qty(value: float) -> str:
         return f"{value:,.0f}"
     return f"{value:,.2f}".rstrip("0").rstrip(".")
 
-
-def _clean(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, Path):
-        return str(value)
-    return value
 
 
 # --------------------------------------------------------------------------- valuation
