@@ -216,7 +216,6 @@ def qty(value: float) -> str:
     return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
-
 # --------------------------------------------------------------------------- valuation
 def value_bid(spec: TenderSpec, bid: Bid) -> BidResult:
     """Value every commitment of a bid (before flags and scores)."""
