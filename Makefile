@@ -17,7 +17,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $(STAMP)
 
+# Every example scenario through the report batch: reports/index.html, a report per example,
+# the portfolio roll-up; then the headline comparison in the terminal.
 demo: $(STAMP)
+	$(BIN)/svmodel report params/examples/*.yaml --out reports
 	$(BIN)/svmodel compare params/examples/*.yaml
 
 # Chromium and LibreOffice Calc, which the tests drive for real (Debian packages).

@@ -13,6 +13,10 @@ def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        # mkstemp creates 0600 files; give the result the mode of the file it replaces, or
+        # the usual 0644, so reports stay readable when served or shared.
+        mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+        os.chmod(temp, mode)
         with os.fdopen(handle, "wb") as out:
             out.write(data)
             out.flush()

@@ -43,9 +43,6 @@ def json_safe(value: Any) -> Any:
     return value
 
 
-_clean = json_safe  # the former private name, still imported by report views
-
-
 @dataclass(frozen=True)
 class Results:
     """The outcome of evaluating one scenario."""

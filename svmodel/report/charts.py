@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from svmodel.results import Results
 
@@ -18,6 +18,16 @@ if TYPE_CHECKING:
     import pandas as pd
 
 PALETTE = ("#1b6f8a", "#e07a2e", "#5b9a4b", "#8c5fa8", "#c9474f", "#7f7f7f", "#d4b13f", "#3d8fd1")
+def _compact(value: float, _: object = None) -> str:
+    """Short pound labels for crowded axes: £950, £200k, £1.6m."""
+    size = abs(value)
+    if size >= 1e6:
+        return f"£{value / 1e6:,.1f}m"
+    if size >= 1e3:
+        return f"£{value / 1e3:,.0f}k"
+    return f"£{value:,.0f}"
+
+
 _POUNDS = FuncFormatter(lambda v, _: f"£{v / 1e6:,.1f}m" if abs(v) >= 1e6 else f"£{v:,.0f}")
 
 
@@ -75,7 +85,7 @@ def tornado(one_way: "pd.DataFrame", base_ratio: float, top: int = 10,
     ax.axvline(1.0, color=PALETTE[4], linewidth=1, linestyle="--", label="Ratio 1 : 1")
     ax.set_yticks(list(y), labels, fontsize=8)
     ax.set_xlabel("SROI ratio (£ of value per £1 invested)")
-    ax.set_title("Sensitivity: SROI ratio at each parameter's low and high value")
+    ax.set_title("SROI ratio at each parameter's low and high value")
     ax.legend(frameon=False, fontsize=8, loc="lower right")
     ax.spines[["top", "right"]].set_visible(False)
     return fig
@@ -115,7 +125,8 @@ def totals(table: "pd.DataFrame", label: str, value: str = "present_value", titl
     ax = fig.add_subplot()
     colours = [PALETTE[i % len(PALETTE)] for i in range(len(data))][::-1]
     ax.barh(data[label].astype(str), data[value], color=colours)
-    ax.xaxis.set_major_formatter(_POUNDS)
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=6))
+    ax.xaxis.set_major_formatter(FuncFormatter(_compact))
     ax.tick_params(axis="y", labelsize=8)
     ax.set_title(title or f"Present value by {label.replace('_', ' ')}")
     ax.spines[["top", "right"]].set_visible(False)

@@ -1,0 +1,93 @@
+"""`svmodel report FILES... --out DIR`: an HTML report per scenario, a portfolio roll-up, an index.
+
+Exit status: 0 when every report is done or up to date, 2 when the batch finished but some
+scenarios were invalid or failed (listed on stderr and in DIR/index.html), 1 for a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from svmodel.commands._common import UserError, add_proxies_option
+
+EXIT_FAILURES = 2
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "report", help="render HTML reports for scenario files (batch, local or Dask)",
+        description="Run the SROI report notebook for each scenario file with papermill and "
+                    "render it to HTML without code; then the portfolio roll-up, DIR/index.html "
+                    "and DIR/summary.csv. Reports whose inputs have not changed are skipped.")
+    parser.add_argument("files", nargs="+", metavar="FILE", help="scenario YAML files")
+    parser.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    parser.add_argument("--workers", type=int, default=None, metavar="N",
+                        help="local worker processes, each with one warm kernel (default: one per "
+                             "core; 0 runs in this process)")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="run on an existing Dask cluster, e.g. tcp://10.0.0.5:8786")
+    parser.add_argument("--draws", type=int, default=None, metavar="N",
+                        help="Monte Carlo draws per report (default 2000; 0 skips the simulation)")
+    parser.add_argument("--seed", type=int, default=None, metavar="S",
+                        help="Monte Carlo seed (default 20250401)")
+    parser.add_argument("--notebook", metavar="IPYNB",
+                        help="a report notebook with the same parameters (default: the shipped one)")
+    parser.add_argument("--no-portfolio", action="store_true", help="skip the portfolio roll-up")
+    parser.add_argument("--force", action="store_true", help="re-run reports even if up to date")
+    parser.add_argument("--timeout", type=float, default=600, metavar="SECONDS",
+                        help="time limit per notebook cell (default 600)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_proxies_option(parser)
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    from svmodel.batch import BatchOptions, run_batch
+    from svmodel.batch.runner import DEFAULT_DRAWS, DEFAULT_SEED, REPORT_NOTEBOOK
+
+    files = [Path(f) for f in args.files]
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing:
+        raise UserError(f"no such scenario file: {', '.join(missing)}")
+    if args.workers is not None and args.workers < 0:
+        raise UserError(f"--workers: {args.workers} is not allowed; expected 0 or more")
+    draws = DEFAULT_DRAWS if args.draws is None else args.draws
+    if draws < 0:
+        raise UserError(f"--draws: {draws} is not allowed; expected 0 or more")
+    notebook = Path(args.notebook) if args.notebook else REPORT_NOTEBOOK
+    if not notebook.is_file():
+        raise UserError(f"--notebook: {notebook} does not exist")
+    for pack in args.proxies:
+        if not Path(pack).is_file():
+            raise UserError(f"--proxies: {pack} does not exist")
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise UserError(f"--out: {out} exists and is not a folder")
+    options = BatchOptions(
+        draws=draws, seed=DEFAULT_SEED if args.seed is None else args.seed, workers=args.workers,
+        scheduler=args.scheduler, notebook=notebook, proxy_packs=[Path(p) for p in args.proxies],
+        timeout=args.timeout, force=args.force, progress=False if args.no_progress else None,
+        portfolio_notebook=None if args.no_portfolio else BatchOptions().portfolio_notebook,
+    )
+    if args.scheduler:
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            raise UserError("--scheduler needs Dask: pip install 'svmodel[distributed]'") from None
+    result = run_batch(files, out, options)
+    counts = result.counts()
+    summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    print(f"{summary} in {result.seconds:.1f} s")
+    for record in result.failed:
+        where = f" (cell {record.cell}: {record.cell_source})" if record.cell is not None else ""
+        first = record.message.splitlines()[0] if record.message else ""
+        print(f"  {record.status}: {record.scenario}: {record.error_name}: {first}{where}",
+              file=sys.stderr)
+    if result.portfolio and result.portfolio.status == "failed":
+        print(f"  portfolio failed: {result.portfolio.error_name}: {result.portfolio.message}",
+              file=sys.stderr)
+    print(f"index: {result.index.resolve()}")
+    failed = bool(result.failed) or (result.portfolio is not None and result.portfolio.status == "failed")
+    return EXIT_FAILURES if failed else 0

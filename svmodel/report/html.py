@@ -1,0 +1,183 @@
+"""HTML building blocks for reports: escaped fragments, tables, embedded charts, and the
+notebook-to-HTML export (nbconvert's HTMLExporter, in-process, without code).
+
+Fragments are `Html` objects: Jupyter displays them through `_repr_html_`, and they render
+the same way in the exported page, so a report looks alike in JupyterLab and in a browser.
+Charts are embedded as PNG data URIs so a report is one self-contained, offline file.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+CHART_DPI = 110
+
+# Readable on screen and on paper: a narrow measure, tables that do not split across pages.
+CSS = """
+.svm { font-family: -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif;
+       color: #1d2a33; line-height: 1.45; }
+.svm p, .svm ul { max-width: 62rem; }
+.svm h1 { font-size: 1.7rem; margin: 0.2rem 0 0.3rem; }
+.svm h2 { font-size: 1.25rem; margin: 1.4rem 0 0.4rem; border-bottom: 2px solid #1b6f8a;
+          padding-bottom: 0.2rem; }
+.svm p.lede { color: #4a5a66; margin: 0 0 0.6rem; }
+.svm .cards { display: flex; flex-wrap: wrap; gap: 0.6rem; margin: 0.6rem 0; }
+.svm .card { border: 1px solid #c9d6de; border-radius: 6px; padding: 0.5rem 0.8rem;
+             min-width: 10rem; background: #f5f9fb; }
+.svm .card .label { font-size: 0.8rem; color: #4a5a66; }
+.svm .card .value { font-size: 1.25rem; font-weight: 600; }
+.svm .card .note { font-size: 0.75rem; color: #4a5a66; }
+.svm table.svm-table { border-collapse: collapse; font-size: 0.82rem; margin: 0.4rem 0 0.8rem; }
+.svm table.svm-table caption { text-align: left; font-weight: 600; }
+.svm table.svm-table th { background: #e8f0f4; text-align: left; vertical-align: bottom; }
+.svm table.svm-table th, .svm table.svm-table td { border: 1px solid #c9d6de; text-align: left;
+                                                   padding: 0.2rem 0.45rem; vertical-align: top;
+                                                   max-width: 24rem; }
+.svm table.svm-table td.num { text-align: right; font-variant-numeric: tabular-nums;
+                              white-space: nowrap; }
+.svm table.svm-table tr.total td { font-weight: 600; }
+.svm table.svm-table td.wide { min-width: 16rem; }
+.svm figure { margin: 0.4rem 0 0.8rem; }
+.svm figure img { max-width: 100%; height: auto; }
+.svm figcaption { font-size: 0.8rem; color: #4a5a66; }
+.svm ul.warnings li { margin-bottom: 0.2rem; }
+.svm .ok { color: #2f6b2f; }
+.svm .bad { color: #a02828; }
+.svm footer { font-size: 0.75rem; color: #4a5a66; border-top: 1px solid #c9d6de;
+              margin-top: 1.2rem; padding-top: 0.4rem; }
+@media print {
+  .svm figure, .svm table.svm-table, .svm .cards { break-inside: avoid; }
+  .svm h2 { break-after: avoid; }
+  .jp-OutputArea-prompt, .jp-InputPrompt { display: none !important; }
+}
+"""
+
+
+@dataclass(frozen=True)
+class Html:
+    """A fragment of trusted HTML (every piece of user text inside it has been escaped)."""
+
+    markup: str
+
+    def _repr_html_(self) -> str:
+        return self.markup
+
+    def __str__(self) -> str:
+        return self.markup
+
+    def __add__(self, other: "Html") -> "Html":
+        return Html(self.markup + other.markup)
+
+
+def esc(value: Any) -> str:
+    """Escape text for HTML; None shows as an empty string."""
+    return "" if value is None else html.escape(str(value), quote=True)
+
+
+def join(parts: Iterable[Html | str]) -> Html:
+    return Html("".join(str(p) for p in parts))
+
+
+def section(title: str, *body: Html | str, anchor: str = "") -> Html:
+    """A report section: a heading followed by its content, wrapped in the report's style."""
+    ident = f' id="{esc(anchor)}"' if anchor else ""
+    return Html(f'<section class="svm"{ident}><h2>{esc(title)}</h2>{"".join(str(b) for b in body)}</section>')
+
+
+def wrap(*body: Html | str) -> Html:
+    """Content in the report's style, without a heading."""
+    return Html(f'<div class="svm">{"".join(str(b) for b in body)}</div>')
+
+
+def paragraph(text: str, css: str = "") -> Html:
+    cls = f' class="{esc(css)}"' if css else ""
+    return Html(f"<p{cls}>{esc(text)}</p>")
+
+
+def bullet_list(items: Sequence[str], css: str = "") -> Html:
+    cls = f' class="{esc(css)}"' if css else ""
+    return Html(f"<ul{cls}>" + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ul>")
+
+
+def cards(items: Sequence[tuple[str, str, str]]) -> Html:
+    """Headline figures as cards: (label, value, note)."""
+    out = []
+    for label, value, note in items:
+        extra = f'<div class="note">{esc(note)}</div>' if note else ""
+        out.append(f'<div class="card"><div class="label">{esc(label)}</div>'
+                   f'<div class="value">{esc(value)}</div>{extra}</div>')
+    return Html('<div class="cards">' + "".join(out) + "</div>")
+
+
+Formatter = Callable[[Any], str]
+
+
+def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[tuple[str, str]],
+          formats: Mapping[str, Formatter] | None = None, numeric: Iterable[str] = (),
+          links: Mapping[str, str] | None = None, caption: str = "",
+          wide: Iterable[str] = ()) -> Html:
+    """A table from row mappings. `columns` pairs a row key with its heading; `formats` maps
+    a key to a function giving its text; `numeric` keys are right-aligned; `links` maps a key
+    to another key holding the URL its cell links to."""
+    formats = formats or {}
+    links = links or {}
+    numeric = set(numeric)
+    wide = set(wide)
+    head = "".join(f"<th>{esc(title)}</th>" for _, title in columns)
+    body = []
+    for row in rows:
+        cells = []
+        for key, _ in columns:
+            value = row.get(key)
+            if value is None or (isinstance(value, float) and value != value):
+                text = ""
+            else:
+                text = formats[key](value) if key in formats else str(value)
+            cell = esc(text)
+            url = row.get(links[key]) if key in links else None
+            if url:
+                cell = f'<a href="{esc(url)}">{cell}</a>'
+            cls = ' class="num"' if key in numeric else (' class="wide"' if key in wide else "")
+            cells.append(f"<td{cls}>{cell}</td>")
+        body.append(("<tr class=\"total\">" if row.get("_total") else "<tr>") + "".join(cells) + "</tr>")
+    cap = f"<caption>{esc(caption)}</caption>" if caption else ""
+    return Html(f'<table class="svm-table">{cap}<thead><tr>{head}</tr></thead>'
+                f'<tbody>{"".join(body)}</tbody></table>')
+
+
+def png_bytes(fig: Any, dpi: int = CHART_DPI) -> bytes:
+    """A matplotlib Figure as PNG bytes (no timestamps in the metadata: same chart, same bytes)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def figure(fig: Any, alt: str, caption: str = "") -> Html:
+    """A chart embedded as a PNG data URI, with alternative text for screen readers."""
+    data = base64.b64encode(png_bytes(fig)).decode("ascii")
+    cap = f"<figcaption>{esc(caption)}</figcaption>" if caption else ""
+    return Html(f'<figure class="chart"><img src="data:image/png;base64,{data}" '
+                f'alt="{esc(alt)}" />{cap}</figure>')
+
+
+def notebook_to_html(notebook: Any, title: str = "") -> str:
+    """Render an executed notebook to a standalone HTML page without code.
+
+    In-process nbconvert `HTMLExporter(exclude_input=True)` with prompts hidden, and a
+    template that loads nothing from the network (ENGINEERING_NOTES: "Running notebooks").
+    """
+    from nbconvert.exporters import HTMLExporter
+
+    exporter = HTMLExporter(
+        template_name="svmodel_report", extra_template_basedirs=[str(TEMPLATES)],
+        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+    )
+    resources = {"metadata": {"name": title or "svmodel report"}, "svmodel_css": CSS}
+    body, _ = exporter.from_notebook_node(notebook, resources=resources)
+    return body

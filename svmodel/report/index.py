@@ -1,0 +1,63 @@
+"""The batch's index page: every scenario with its headline figures and a link to its report,
+failures with their error, and a link to the portfolio roll-up."""
+
+from __future__ import annotations
+
+import html as _html
+from typing import Any, Sequence
+
+from svmodel.formatting import money
+from svmodel.report.html import CSS, Html, esc, paragraph, section, table, wrap
+
+
+def _ratio(value: Any) -> str:
+    return "n/a" if value is None else f"{value:.2f}"
+
+
+def _interval(row: dict[str, Any]) -> str:
+    low, high = row.get("sroi_ratio_p5"), row.get("sroi_ratio_p95")
+    return "" if low is None or high is None else f"{low:.2f} to {high:.2f}"
+
+
+def index_page(records: Sequence[dict[str, Any]], title: str, run_date: str,
+               portfolio: dict[str, Any] | None = None) -> str:
+    """A standalone HTML page (no scripts) listing the batch's reports and failures."""
+    done = [dict(r) for r in records if r["status"] in ("ok", "skipped")]
+    failed = [dict(r) for r in records if r["status"] not in ("ok", "skipped")]
+    for row in done:
+        row["interval"] = _interval(row)
+        row["label"] = row.get("title") or row["name"]
+    parts: list[Html] = [wrap(Html(f"<h1>{esc(title)}</h1>"), paragraph(
+        f"{len(done)} report(s), {len(failed)} failure(s); generated {run_date}.", "lede"))]
+    if portfolio and portfolio.get("report"):
+        parts.append(wrap(Html(f'<p><a href="{esc(portfolio["report"])}"><strong>Portfolio '
+                               "roll-up</strong></a>: value across all scenarios by Knowsley "
+                               "outcome, measure, organisation and beneficiary.</p>")))
+    elif portfolio and portfolio.get("message"):
+        parts.append(wrap(paragraph(f"Portfolio roll-up failed: {portfolio.get('error_name', '')}: "
+                                    f"{portfolio['message']}", "bad")))
+    columns = [("label", "Scenario"), ("organisation", "Organisation"),
+               ("total_present_value", "Present value"), ("total_inputs", "Inputs"),
+               ("net_present_value", "NPV"), ("sroi_ratio", "SROI ratio"),
+               ("interval", "90% interval"), ("probability_ratio_above_1", "P(ratio > 1)"),
+               ("status", "Status")]
+    fmt = {"total_present_value": money, "total_inputs": money, "net_present_value": money,
+           "sroi_ratio": _ratio,
+           "probability_ratio_above_1": lambda v: "" if v is None else f"{v:.0%}"}
+    parts.append(section("Reports", table(done, columns, fmt, links={"label": "report"},
+                                          numeric=("total_present_value", "total_inputs",
+                                                   "net_present_value", "sroi_ratio",
+                                                   "probability_ratio_above_1"))
+                         if done else paragraph("No reports.")))
+    if failed:
+        for row in failed:
+            row["where"] = (f"cell {row['cell']}: {row.get('cell_source', '')}"
+                            if row.get("cell") is not None else "")
+        parts.append(section("Failures", table(failed, [
+            ("scenario", "Scenario file"), ("status", "Status"), ("error_name", "Error"),
+            ("message", "Message"), ("where", "Where")])))
+    body = "".join(str(p) for p in parts)
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8" />'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1.0">'
+            f"<title>{_html.escape(title)}</title><style>body {{ margin: 1.5rem; }}{CSS}"
+            f"</style></head><body>{body}</body></html>\n")

@@ -1,0 +1,264 @@
+"""The SROI report of one scenario, section by section, for `notebooks/sroi_report.ipynb`.
+
+`build(scenario_path, draws, seed)` evaluates the scenario and its uncertainty once; each
+method returns an `Html` fragment that the notebook displays as a cell output, so the
+notebook stays a thin list of calls. `write_results(path)` writes the versioned JSON results
+file that the batch and the portfolio read (never the notebook's outputs).
+
+References: SROI Guide (2012) stage 6 (reporting: the impact map, sensitivity, assumptions);
+HM Treasury Green Book (2022) 5.4 and Annex A5 (sensitivity, switching values, Monte Carlo).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+
+from svmodel import __version__
+from svmodel.atomic import write_text_atomic
+from svmodel.formatting import money, percent
+from svmodel.proxies import default_library
+from svmodel.report import charts, tables
+from svmodel.report.html import (Html, bullet_list, cards, figure, paragraph, section, table,
+                                 wrap, esc)
+from svmodel.results import Results, evaluate, json_safe
+from svmodel.scenario import Scenario, load_scenario
+
+REPORT_SCHEMA_VERSION = 1
+REPORT_KIND = "svmodel.sroi_report"
+
+
+@dataclass(frozen=True)
+class MonteCarloSummary:
+    """Percentiles of the simulated SROI ratio and present value (computed from the draws)."""
+
+    draws: int
+    seed: int
+    sroi_ratio: dict[str, float]
+    present_value: dict[str, float]
+    net_present_value: dict[str, float]
+    probability_ratio_above_1: float
+
+    @staticmethod
+    def of(result: Any, draws: int, seed: int) -> "MonteCarloSummary":
+        def stats(values: Any) -> dict[str, float]:
+            array = np.asarray(values, dtype=float)
+            array = array[np.isfinite(array)]
+            if not array.size:
+                return {"mean": math.nan, "p5": math.nan, "p50": math.nan, "p95": math.nan}
+            p5, p50, p95 = np.percentile(array, [5, 50, 95])
+            return {"mean": float(array.mean()), "p5": float(p5), "p50": float(p50), "p95": float(p95)}
+
+        return MonteCarloSummary(
+            draws=draws, seed=seed, sroi_ratio=stats(result.sroi_ratio),
+            present_value=stats(result.present_value),
+            net_present_value=stats(result.net_present_value),
+            probability_ratio_above_1=float(result.probability_ratio_above_1),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"draws": self.draws, "seed": self.seed, "sroi_ratio": self.sroi_ratio,
+                "present_value": self.present_value, "net_present_value": self.net_present_value,
+                "probability_ratio_above_1": self.probability_ratio_above_1}
+
+
+@dataclass(frozen=True)
+class SroiReport:
+    """A scenario's results and uncertainty, ready to show section by section."""
+
+    scenario: Scenario
+    results: Results
+    draws: int
+    seed: int
+    one_way: pd.DataFrame
+    switching: pd.DataFrame
+    monte_carlo: Any  # svmodel.uncertainty.MonteCarloResult, or None when draws == 0
+    run_date: str
+
+    # ------------------------------------------------------------------ sections
+    def title(self) -> Html:
+        model = self.scenario.model
+        rate = model.discounting.rate
+        rate_text = rate.replace("_", " ") if isinstance(rate, str) else percent(rate, 1)
+        lede = (f"{model.organisation + ', ' if model.organisation else ''}{model.kind} SROI, "
+                f"{model.price_year} prices, discounted at {rate_text}"
+                + ("" if model.discounting.first_year_discounted else " (year 1 undiscounted)"))
+        return wrap(Html(f"<h1>{esc(model.name)}</h1>"), paragraph(lede, "lede"))
+
+    def headline(self) -> Html:
+        interval = probability = None
+        if self.mc_summary is not None and self.simulated:
+            interval = (self.mc_summary.sroi_ratio["p5"], self.mc_summary.sroi_ratio["p95"])
+            probability = self.mc_summary.probability_ratio_above_1
+        body = [cards(tables.headline_items(self.results, interval, probability))]
+        body.append(table(tables.inputs_rows(self.results), tables.INPUTS_COLUMNS,
+                          tables.INPUTS_FORMATS, numeric=("amount", "year", "present_value"),
+                          caption="Inputs (the investment)"))
+        return section("Headline figures", *body, anchor="headline")
+
+    def impact_map(self) -> Html:
+        return section("Impact map", table(
+            tables.impact_map_rows(self.results), tables.IMPACT_MAP_COLUMNS,
+            tables.IMPACT_MAP_FORMATS, numeric=tables.IMPACT_MAP_NUMERIC,
+        ), paragraph("Impact = quantity x unit value x (1 - deadweight) x (1 - displacement) x "
+                     "(1 - attribution); later years fall by the drop-off (SROI Guide, stage 4)."),
+            anchor="impact-map")
+
+    def value_by_year(self) -> Html:
+        return section("Value by year", figure(
+            charts.value_by_year(self.results),
+            "Bar chart of value and present value in each outcome year"), anchor="by-year")
+
+    def breakdowns(self) -> Html:
+        parts = []
+        for by, what in (("stakeholder", "stakeholder"), ("value_type", "value type"),
+                         ("beneficiary", "beneficiary")):
+            parts.append(figure(charts.breakdown(self.results, by),
+                                f"Bar chart of present value by {what}"))
+        return section("Who benefits", *parts,
+                       paragraph("Value type: fiscal (savings to public budgets), economic "
+                                 "(income and output) or social (wellbeing)."),
+                       anchor="breakdowns")
+
+    def sensitivity(self) -> Html:
+        if self.one_way.empty:
+            return section("Sensitivity", paragraph("No parameter has a range to test."))
+        return section(
+            "Sensitivity",
+            figure(charts.tornado(self.one_way, self.results.sroi_ratio),
+                   "Tornado chart of the SROI ratio at each parameter's low and high value"),
+            table(tables.one_way_rows(self.one_way), tables.ONE_WAY_COLUMNS,
+                  tables.ONE_WAY_FORMATS, numeric=tables.ONE_WAY_NUMERIC),
+            anchor="sensitivity")
+
+    def switching_values(self) -> Html:
+        if self.switching.empty:
+            return section("Switching values", paragraph("No parameters to test."))
+        rows = tables.switching_rows(self.switching)
+        unreachable = len(self.switching) - len(rows)
+        body: list[Html] = [paragraph(
+            "The value each parameter would need, all else equal, for the SROI ratio to fall "
+            "(or rise) to exactly 1 (Green Book Annex A5).")]
+        if rows:
+            body.append(table(rows, tables.SWITCHING_COLUMNS, tables.SWITCHING_FORMATS,
+                              numeric=tables.SWITCHING_NUMERIC))
+        if unreachable:
+            body.append(paragraph(
+                f"{unreachable} of {len(self.switching)} parameters cannot move the ratio to 1 on "
+                "their own within their valid range (the JSON results list each with its reason)."))
+        return section("Switching values", *body, anchor="switching")
+
+    def monte_carlo_section(self) -> Html:
+        summary = self.mc_summary
+        if summary is None:
+            return section("Monte Carlo", paragraph("Not run (draws = 0)."), anchor="monte-carlo")
+        if not self.simulated:
+            return section("Monte Carlo", paragraph(
+                "The scenario gives no `uncertainty:` distributions, so every draw would equal "
+                "the base case; add distributions (see docs/uncertainty.md) to simulate."),
+                anchor="monte-carlo")
+        r, pv = summary.sroi_ratio, summary.present_value
+        text = (f"{summary.draws:,} draws (seed {summary.seed}). SROI ratio: median {r['p50']:.2f}, "
+                f"90% interval {r['p5']:.2f} to {r['p95']:.2f}. Present value: median "
+                f"{money(pv['p50'])}, 90% interval {money(pv['p5'])} to {money(pv['p95'])}. "
+                f"Probability that the ratio exceeds 1: "
+                f"{percent(summary.probability_ratio_above_1, 1)}.")
+        return section("Monte Carlo", figure(
+            charts.ratio_distribution(self.monte_carlo.sroi_ratio, self.results.sroi_ratio),
+            "Histogram of simulated SROI ratios"), paragraph(text), anchor="monte-carlo")
+
+    def sources(self) -> Html:
+        return section("Assumptions and sources", table(
+            tables.sources_rows(self.results), tables.SOURCES_COLUMNS, tables.SOURCES_FORMATS,
+            numeric=tables.SOURCES_NUMERIC, links={"source": "url"}, wide=("source", "proxy_label")),
+            paragraph(f"Values rebased to {self.scenario.price_year} prices with the HM Treasury "
+                      "GDP deflator series."), anchor="sources")
+
+    def warnings(self) -> Html:
+        items = list(self.scenario.warnings)
+        if not items:
+            return section("Warnings", paragraph("No warnings: no double counting or unusual "
+                                                 "adjustments detected.", "ok"), anchor="warnings")
+        return section("Warnings", bullet_list(items, "warnings"), anchor="warnings")
+
+    def provenance(self) -> Html:
+        prov = self.results.provenance()
+        packs = ", ".join(prov["proxy_packs"]) or "none"
+        mc = f"{self.draws:,} Monte Carlo draws, seed {self.seed}" if self.draws else "no Monte Carlo"
+        return Html(
+            '<footer class="svm">'
+            f"svmodel {esc(prov['svmodel_version'])} · proxy library {esc(prov['proxy_library_version'])}"
+            f" (sha256 {esc(prov['proxy_library_hash'][:12])}; packs: {esc(packs)}) · scenario "
+            f"{esc(Path(prov['scenario_file']).name if prov['scenario_file'] else '(text)')} "
+            f"(sha256 {esc(prov['scenario_hash'][:12])}) · {esc(mc)} · run {esc(self.run_date)}"
+            "</footer>")
+
+    # ------------------------------------------------------------------ data
+    @property
+    def simulated(self) -> bool:
+        """True when the Monte Carlo run drew at least one distribution."""
+        return self.monte_carlo is not None and bool(getattr(self.monte_carlo, "distributions", True))
+
+    @property
+    def mc_summary(self) -> MonteCarloSummary | None:
+        if self.monte_carlo is None:
+            return None
+        return MonteCarloSummary.of(self.monte_carlo, self.draws, self.seed)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The versioned results file: `results` is the `svmodel run --json` object."""
+        summary = self.mc_summary
+        return json_safe({
+            "schema_version": REPORT_SCHEMA_VERSION,
+            "kind": REPORT_KIND,
+            "svmodel_version": __version__,
+            "run_date": self.run_date,
+            "parameters": {"draws": self.draws, "seed": self.seed},
+            "results": self.results.to_dict(),
+            "uncertainty": {
+                "one_way": _records(self.one_way),
+                "switching_values": _records(self.switching),
+                "monte_carlo": {**summary.to_dict(),
+                                "distributions": dict(self.monte_carlo.distributions)}
+                               if summary and self.simulated else None,
+            },
+        })
+
+    def write_results(self, path: str | Path) -> Path | None:
+        """Write the JSON results file atomically; an empty path writes nothing."""
+        if not str(path):
+            return None
+        return write_text_atomic(path, json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n")
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
+            for row in frame.to_dict(orient="records")]
+
+
+def build(scenario_path: str | Path, draws: int = 2000, seed: int = 1,
+          proxy_packs: Sequence[str | Path] = ()) -> SroiReport:
+    """Load, validate and evaluate a scenario with its sensitivity and Monte Carlo analysis."""
+    from svmodel import uncertainty
+
+    if draws < 0:
+        raise ValueError(f"draws: {draws} is not allowed; expected 0 (no Monte Carlo) or more")
+    library = default_library()
+    for pack in proxy_packs:
+        library = library.with_pack(Path(pack))
+    scenario = load_scenario(scenario_path, library)
+    results = evaluate(scenario)
+    return SroiReport(
+        scenario=scenario, results=results, draws=draws, seed=seed,
+        one_way=uncertainty.one_way(scenario),
+        switching=uncertainty.switching_values(scenario, target_ratio=1.0),
+        monte_carlo=uncertainty.monte_carlo(scenario, draws, seed) if draws else None,
+        run_date=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    )
