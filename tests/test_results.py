@@ -118,3 +118,18 @@ def test_examples_justify_every_adjustment_in_a_comment(example_files):
                 continue
             (justified if comment.strip() else unjustified).add(key)
         assert not unjustified - justified, f"{path.name}: no justification for {unjustified - justified}"
+
+
+def test_scenario_proxy_pack_wins_and_is_labelled_in_results(tmp_path, test_library):
+    pack = tmp_path / "licensed_pack.csv"
+    pack.write_text("id,name,unit,value,price_year,value_type,source,licence\n"
+                    "test_thousand,Licensed value,per person,2000,2024,social,Licensed bank,Licensed to user\n",
+                    encoding="utf-8")
+    scenario_file = tmp_path / "with_pack.yaml"
+    scenario_file.write_text(HAND_WORKED.replace("price_year: 2024", "price_year: 2024\nproxies: [licensed_pack.csv]"),
+                             encoding="utf-8")
+    results = evaluate(load_scenario(scenario_file, test_library))
+    row = results.impact_map().set_index("id").loc["a"]
+    assert row.unit_value == 2000 and row.origin == "licensed_pack.csv" and row.licence == "Licensed to user"
+    assert results.provenance()["proxy_packs"] == ["licensed_pack.csv"]
+    assert_allclose(results.engine.impact[0], 2 * 60_000)
