@@ -36,35 +36,12 @@ from svmodel.checks import double_counting
 from svmodel.deflators import PriceYear, PriceYearError
 from svmodel.distributions import check_uncertainty_spec
 from svmodel.proxies import Proxy, ProxyLibrary, ProxyLibraryError, default_library
+from svmodel.validation import Problem, ScenarioError, fields_map, problem_at, raw_at, translate
 from svmodel.yamlio import Path_, YamlProblem, format_path, load_yaml
 
 SCHEMA_VERSIONS = (1,)
 DISCOUNT_SCHEDULES = ("green_book", "green_book_health")
 ADJUSTMENTS = ("deadweight", "displacement", "attribution", "drop_off")
-
-
-# --------------------------------------------------------------------------- problems
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a scenario file."""
-
-    file: str
-    path: str
-    message: str
-    line: int | None = None
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        field_ = f" {self.path}:" if self.path else ""
-        return f"{where}:{field_} {self.message}"
-
-
-class ScenarioError(ValueError):
-    """A scenario file that does not validate; `problems` lists every problem found."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
 
 
 # --------------------------------------------------------------------------- field types
@@ -449,83 +426,29 @@ def _cross_checks(data: dict[str, Any]) -> list[tuple[Path_, str]]:
     return found
 
 
-def _fields_of(model: type[BaseModel], loc: tuple) -> list[str]:
-    """The allowed field names at `loc`, walking nested models."""
-    current: Any = model
-    for part in loc:
-        if isinstance(part, int):
-            continue
-        annotation = current.model_fields[part].annotation
-        args = getattr(annotation, "__args__", ()) or ()
-        candidates = [annotation, *args]
-        for candidate in candidates:
-            inner = getattr(candidate, "__args__", ()) or ()
-            for c in (candidate, *inner):
-                if isinstance(c, type) and issubclass(c, BaseModel):
-                    current = c
-                    break
-            else:
-                continue
-            break
-    return list(current.model_fields)
-
-
-def _raw_at(data: Any, loc: tuple) -> tuple[bool, Any]:
-    current = data
-    for part in loc:
-        try:
-            current = current[part]
-        except (KeyError, IndexError, TypeError):
-            return False, None
-    return True, current
-
-
 def _translate(error: dict[str, Any], data: Any) -> tuple[Path_, str]:
+    """Scenario-specific wording first, then the shared translation (svmodel.validation)."""
     loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-")))
     kind = error["type"]
     name = next((p for p in reversed(loc) if isinstance(p, str)), "")
-    allowed = ALLOWED.get(name, "")
-    expected = f"; expected {allowed}" if allowed else ""
-    if kind == "missing":
-        return loc, f"required field is missing{expected}"
-    if kind == "extra_forbidden":
-        fields = _fields_of(ScenarioModel, loc[:-1])
-        close = difflib.get_close_matches(str(loc[-1]), fields, n=1, cutoff=0.5)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        return loc, f"unknown field {loc[-1]!r}{hint} (allowed: {', '.join(fields)})"
-    found, raw = _raw_at(data, loc)
+    found, raw = raw_at(data, loc)
     shown = repr(raw) if found else repr(error.get("input"))
     if kind == "proxy_or_value":
         return loc, f"this outcome {error['msg']}"
-    if kind == "too_short" and name in ("inputs", "outcomes"):
-        return loc, f"the list is empty{expected}" + (
-            "; without inputs the SROI ratio is undefined" if name == "inputs" else "")
-    if kind in ("schema_version",):
+    if kind == "too_short" and name == "inputs":
+        return loc, f"the list is empty; expected {ALLOWED[name]}; without inputs the SROI ratio is undefined"
+    if kind == "schema_version":
         return loc, f"{shown} is an {error['msg']}"
     if kind == "unknown_schedule":
-        return loc, f"{shown} is an unknown discounting schedule{expected}"
+        return loc, f"{shown} is an unknown discounting schedule; expected {ALLOWED['rate']}"
     if kind in ("unknown_proxy", "price_year_range"):
         return loc, f"{shown}: {error['msg']}"
-    if kind in ("greater_than_equal", "greater_than"):
-        return loc, f"{shown} is below the minimum{expected}"
-    if kind in ("less_than_equal", "less_than"):
-        return loc, f"{shown} is above the maximum{expected}"
     if kind == "string_pattern_mismatch":
-        return loc, f"{shown} is not a valid id{expected}"
-    return loc, f"{shown} is not allowed{expected}"
+        return loc, f"{shown} is not a valid id; expected {ALLOWED.get(name, '')}"
+    return translate(error, data, ALLOWED, _SCENARIO_FIELDS)
 
 
-def _format_path(loc: Path_) -> str:
-    """format_path, with keys that contain a dot (uncertainty keys such as
-    "fewer_care_admissions.deadweight") shown in brackets so the path stays unambiguous:
-    uncertainty["fewer_care_admissions.deadweight"].high."""
-    out = ""
-    for index, part in enumerate(loc):
-        if isinstance(part, str) and "." in part:
-            out += f'["{part}"]' if index else part
-        else:
-            out += format_path((part,)) if isinstance(part, int) or not out else f".{part}"
-    return out
+_SCENARIO_FIELDS = fields_map(ScenarioModel)
 
 
 # --------------------------------------------------------------------------- loading
@@ -544,12 +467,7 @@ def validate_data(data: Any, library: ProxyLibrary | None = None, filename: str 
     library = library or default_library()
 
     def problem(loc: Path_, message: str) -> Problem:
-        line = None
-        for cut in range(len(loc), -1, -1):
-            if loc[:cut] in lines:
-                line = lines[loc[:cut]]
-                break
-        return Problem(filename, _format_path(loc), message, line)
+        return problem_at(filename, loc, message, lines)
 
     if not isinstance(data, dict):
         raise ScenarioError([problem((), "a scenario file must be a YAML mapping of fields "
@@ -573,7 +491,7 @@ def validate_data(data: Any, library: ProxyLibrary | None = None, filename: str 
         problems += [_translate(e, data) for e in exc.errors()]
     problems += _cross_checks(data)
     if problems:
-        listed = sorted({(_format_path(loc), msg): problem(loc, msg) for loc, msg in problems}.values(),
+        listed = sorted({(format_path(loc), msg): problem(loc, msg) for loc, msg in problems}.values(),
                         key=lambda p: (p.line or 0, p.path))
         raise ScenarioError(listed)
     assert model is not None

@@ -92,11 +92,17 @@ def load_yaml(text: str) -> tuple[Any, dict[Path_, int]]:
 
 
 def format_path(path: Path_) -> str:
-    """('outcomes', 2, 'deadweight') -> 'outcomes[2].deadweight'."""
+    """('outcomes', 2, 'deadweight') -> 'outcomes[2].deadweight'.
+
+    A key that contains a dot (an uncertainty key such as "care.deadweight") is shown in
+    brackets so the path stays unambiguous: uncertainty["care.deadweight"].high.
+    """
     out = ""
     for part in path:
         if isinstance(part, int):
             out += f"[{part}]"
+        elif "." in str(part) and out:
+            out += f'["{part}"]'
         else:
             out += f".{part}" if out else str(part)
     return out
