@@ -31,20 +31,6 @@ class Adjustments:
 NONE = Adjustments()
 
 
-@dataclass(frozen=True)
-class _EngineLine:
-    """The attributes `engine.LineArrays.from_lines` reads."""
-
-    quantity: float
-    unit_value: float
-    deadweight: float
-    displacement: float
-    attribution: float
-    drop_off: float
-    duration: int
-    start_year: int
-
-
 def buyer_adjustments(measure: ResolvedMeasure) -> Adjustments:
     return Adjustments(measure.deadweight, measure.displacement, measure.attribution)
 
@@ -53,12 +39,18 @@ def value_by_year(spec: TenderSpec, measure: ResolvedMeasure, quantities: Sequen
                   adjustments: Adjustments, horizon: int | None = None) -> np.ndarray:
     """Undiscounted value in each outcome year 1..horizon of quantities per contract year."""
     horizon = horizon or spec_horizon(spec)
-    lines = [_EngineLine(float(q), measure.unit_value, adjustments.deadweight, adjustments.displacement,
-                         adjustments.attribution, measure.drop_off, measure.duration, year)
-             for year, q in enumerate(quantities, start=1)]
-    if not lines or measure.unit_value == 0:
+    n = len(quantities)
+    if n == 0 or measure.unit_value == 0:
         return np.zeros(horizon)
-    return engine.value_matrix(engine.LineArrays.from_lines(lines), horizon).sum(axis=0)
+    # One engine line per contract year: that year's quantity, starting in that year.
+    same = lambda value, dtype=float: np.full(n, value, dtype=dtype)  # noqa: E731
+    lines = engine.LineArrays(
+        quantity=np.asarray(quantities, dtype=float), unit_value=same(measure.unit_value),
+        deadweight=same(adjustments.deadweight), displacement=same(adjustments.displacement),
+        attribution=same(adjustments.attribution), drop_off=same(measure.drop_off),
+        duration=same(measure.duration, int), start_year=np.arange(1, n + 1),
+    )
+    return engine.value_matrix(lines, horizon).sum(axis=0)
 
 
 def spec_horizon(spec: TenderSpec) -> int:
