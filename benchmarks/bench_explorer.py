@@ -25,8 +25,8 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from svmodel.explorer_state import evaluate_state, state_from_scenario  # noqa: E402
-from svmodel.proxies import load_library  # noqa: E402
+from svmodel.explorer.state import evaluate_state, state_from_scenario  # noqa: E402
+from svmodel.library.proxies import load_library  # noqa: E402
 from svmodel.results import evaluate  # noqa: E402
 from svmodel.scenario import dump_scenario, load_scenario  # noqa: E402
 
@@ -78,7 +78,7 @@ def main() -> int:
         baseline = median_ms(lambda i: evaluate(load_scenario(path, library)), args.repeat)
         state_fn = median_ms(lambda i: evaluate_state(scenario, states[i % 100]), args.repeat * 5)
 
-        from svmodel.explorer import ScenarioExplorer  # widgets only for the widget timings
+        from svmodel.explorer.widgets import ScenarioExplorer  # widgets only for the widget timings
 
         numbers = ScenarioExplorer(path, library=library, charts=False)
         slider = numbers.line_controls[7]["deadweight"]

@@ -15,8 +15,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from svmodel.atomic import write_text_atomic  # noqa: E402
-from svmodel.proxies import load_library  # noqa: E402
+from svmodel.util.atomic import write_text_atomic  # noqa: E402
+from svmodel.library.proxies import load_library  # noqa: E402
 
 OUT = ROOT / "docs" / "proxies.md"
 

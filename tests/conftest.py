@@ -22,7 +22,7 @@ def repo_root() -> Path:
 @pytest.fixture(scope="session")
 def test_library():
     """A three-proxy library with fixed values (tests/fixtures/library)."""
-    from svmodel.proxies import load_library
+    from svmodel.library.proxies import load_library
 
     return load_library(FIXTURES / "library")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from svmodel.checks import double_counting
+from svmodel.scenario.double_counting import double_counting
 from svmodel.scenario import parse_scenario
 
 HEAD = """

@@ -152,7 +152,7 @@ def test_green_book_equals_flat_3_5_percent_up_to_30_years(horizon, first):
 
 def test_engine_import_pulls_in_no_notebook_stack():
     code = (
-        "import sys, svmodel.engine, svmodel.scenario, svmodel.results, svmodel.proxies\n"
+        "import sys, svmodel.engine, svmodel.scenario, svmodel.results, svmodel.library.proxies\n"
         "banned = ('IPython', 'ipykernel', 'ipywidgets', 'papermill', 'matplotlib', 'nbformat', "
         "'nbclient', 'nbconvert', 'jupyter_client')\n"
         "print(','.join(m for m in sys.modules if m.split('.')[0] in banned))\n"

@@ -19,13 +19,13 @@ import openpyxl
 import pytest
 import yaml
 
-from svmodel import excel as L
+from svmodel.excel import layout as L
 from svmodel.cli import main
-from svmodel.excel_export import export_workbook
-from svmodel.excel_import import import_workbook
-from svmodel.proxies import default_library
+from svmodel.excel.writer import export_workbook
+from svmodel.excel.reader import import_workbook
+from svmodel.library.proxies import default_library
 from svmodel.results import evaluate
-from svmodel.scenario import ScenarioError, scenario_to_dict, validate_data
+from svmodel.scenario.schema import ScenarioError, scenario_to_dict, validate_data
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

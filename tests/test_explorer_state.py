@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
-from svmodel.explorer_state import (
+from svmodel.explorer.state import (
     FLAT,
     StateError,
     changed_fields,
@@ -199,7 +199,7 @@ def test_state_equals_its_file_round_trip(scenario, dw, ds, at, do, duration, qu
 
 
 def test_state_module_imports_no_widgets_or_charts(repo_root):
-    code = ("import sys, svmodel.explorer_state; "
+    code = ("import sys, svmodel.explorer.state; "
             "bad = [m for m in ('ipywidgets', 'matplotlib', 'IPython') if m in sys.modules]; "
             "print(*bad, file=sys.stderr); sys.exit(1 if bad else 0)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from svmodel.explorer_state import evaluate_state, state_from_scenario
-from svmodel.formatting import ratio
+from svmodel.explorer.state import evaluate_state, state_from_scenario
+from svmodel.util.formatting import ratio
 from svmodel.scenario import load_scenario
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -10,9 +10,9 @@ from numpy.testing import assert_allclose
 
 pytest.importorskip("ipywidgets")
 
-from svmodel.explorer import ScenarioExplorer  # noqa: E402
-from svmodel.explorer_state import evaluate_state, state_from_scenario  # noqa: E402
-from svmodel.formatting import ratio  # noqa: E402
+from svmodel.explorer.widgets import ScenarioExplorer  # noqa: E402
+from svmodel.explorer.state import evaluate_state, state_from_scenario  # noqa: E402
+from svmodel.util.formatting import ratio  # noqa: E402
 from svmodel.scenario import load_scenario  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from svmodel.cli import main
-from svmodel.framework import load_framework
-from svmodel.proxies import default_library
+from svmodel.library.frameworks import load_framework
+from svmodel.library.proxies import default_library
 
 
 def test_every_framework_proxy_exists_and_rebases_to_the_latest_price_year():

@@ -57,13 +57,13 @@ def test_spec_resolves_measures(spec):
 def test_default_proxy_is_the_frameworks_first(test_library):
     text = SPEC_TEXT.replace("    proxy: test_thousand          # GBP 1,000 in 2024 prices\n", "")
     from svmodel.procurement.spec import validate_spec
-    from svmodel.yamlio import load_yaml
+    from svmodel.scenario.yamlio import load_yaml
 
     data, _ = load_yaml(text)
     # The test library lacks hmt_wellby (the framework's first K4 proxy): a clear error says so.
     message = _errors(lambda: parse_spec(text, "x.yaml", test_library))
     assert "measures[0].measure: K4: the framework's default proxy 'hmt_wellby' is not in the proxy library" in message
-    from svmodel.proxies import default_library
+    from svmodel.library.proxies import default_library
 
     data["measures"][1].pop("proxy")  # K1: the framework's first proxy, shipped
     shipped = validate_spec(data, default_library(), "x.yaml")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from numpy.testing import assert_allclose
 
-from svmodel.deflators import PriceYear, PriceYearError
-from svmodel.proxies import ProxyLibraryError, default_library, load_library, read_proxy_csv
+from svmodel.library.deflators import PriceYear, PriceYearError
+from svmodel.library.proxies import ProxyLibraryError, default_library, load_library, read_proxy_csv
 
 
 def test_shipped_library_loads_with_version_and_hash():

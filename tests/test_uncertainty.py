@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
-from svmodel.distributions import RANGES, SpecError, parse_distribution, parse_section
+from svmodel.scenario.distributions import RANGES, DistributionError, parse_distribution, parse_section
 from svmodel.results import evaluate as run
 from svmodel.scenario import ScenarioError, load_scenario, validate_data
 from svmodel.uncertainty import (
@@ -465,7 +465,7 @@ def test_every_uncertainty_fixture_is_tested():
     ({"dist": "uniform", "low": 0.1, "hi": 0.2}, "did you mean 'high'"),
 ])
 def test_invalid_parameters_give_clear_errors(spec, fragment):
-    with pytest.raises(SpecError) as caught:
+    with pytest.raises(DistributionError) as caught:
         parse_section({"line_a.deadweight": spec})
     assert fragment in str(caught.value)
     assert all(path[0] == "line_a.deadweight" for path, _ in caught.value.problems)
@@ -475,9 +475,9 @@ def test_scenario_wide_keys_and_misplaced_line_parameters():
     assert set(parse_section({"discount_rate": {"dist": "uniform", "low": 0.01, "high": 0.05},
                               "inputs": {"dist": "uniform", "low": 0.9, "high": 1.2}})) == {
         "discount_rate", "inputs"}
-    with pytest.raises(SpecError, match="needs the outcome"):
+    with pytest.raises(DistributionError, match="needs the outcome"):
         parse_section({"deadweight": {"dist": "uniform", "low": 0.1, "high": 0.2}})
-    with pytest.raises(SpecError, match="above 0"):
+    with pytest.raises(DistributionError, match="above 0"):
         parse_section({"inputs": {"dist": "uniform", "low": 0, "high": 1.2}})
 
 
@@ -546,7 +546,7 @@ def test_cli_errors_are_clear(tmp_path):
 
 
 def test_core_imports_nothing_from_notebooks_or_plotting():
-    code = ("import sys, svmodel.uncertainty, svmodel.distributions; "
+    code = ("import sys, svmodel.uncertainty, svmodel.scenario.distributions; "
             "bad = [m for m in sys.modules if m.split('.')[0] in "
             "('matplotlib', 'ipywidgets', 'papermill', 'IPython', 'nbformat')]; print(bad)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)

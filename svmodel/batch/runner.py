@@ -22,17 +22,17 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from svmodel import __version__
-from svmodel.atomic import write_bytes_atomic
+from svmodel.util.atomic import write_bytes_atomic
 from svmodel.batch import stamps
 from svmodel.batch.jobs import (FAILED, INVALID, OK, SKIPPED, JobOutcome, JobRecord, JobSpec,
                                 unique_slugs)
 from svmodel.batch.pools import Pool, SerialPool, make_pool
-from svmodel.proxies import ProxyLibrary, default_library
+from svmodel.library.proxies import ProxyLibrary, default_library
 from svmodel.scenario import ScenarioError, load_scenario
+from svmodel.resources import notebook
 
-NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
-REPORT_NOTEBOOK = NOTEBOOKS / "sroi_report.ipynb"
-PORTFOLIO_NOTEBOOK = NOTEBOOKS / "portfolio.ipynb"
+REPORT_NOTEBOOK = notebook("sroi_report")
+PORTFOLIO_NOTEBOOK = notebook("portfolio")
 PORTFOLIO_NAME = "portfolio"
 DEFAULT_DRAWS = 2000
 DEFAULT_SEED = 20250401
@@ -116,7 +116,7 @@ def plan(files: Sequence[Path], out_dir: Path, options: BatchOptions, batch_id: 
 
 
 def publish(path: Path, data: bytes) -> Path:
-    """Write atomically (svmodel.atomic keeps the file readable: 0644 or the old mode)."""
+    """Write atomically (svmodel.util.atomic keeps the file readable: 0644 or the old mode)."""
     return write_bytes_atomic(path, data)
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from svmodel import __version__
-from svmodel.atomic import write_text_atomic
+from svmodel.util.atomic import write_text_atomic
 
 STAMP_DIR = ".svmodel"
 

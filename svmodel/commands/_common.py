@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from svmodel.proxies import ProxyLibrary, ProxyLibraryError, default_library
+from svmodel.library.proxies import ProxyLibrary, ProxyLibraryError, default_library
 
 
 class UserError(Exception):

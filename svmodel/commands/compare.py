@@ -8,7 +8,7 @@ import sys
 import pandas as pd
 
 from svmodel.commands._common import add_proxies_option, library_from_args
-from svmodel.formatting import money, months, ratio
+from svmodel.util.formatting import money, months, ratio
 from svmodel.results import evaluate
 from svmodel.scenario import ScenarioError, load_scenario
 
@@ -39,7 +39,7 @@ def handle(args: argparse.Namespace) -> int:
     if rows:
         table = pd.DataFrame(rows)
         if args.csv:
-            from svmodel.atomic import write_text_atomic
+            from svmodel.util.atomic import write_text_atomic
             write_text_atomic(args.csv, table.to_csv(index=False))
         shown = table.assign(
             total_present_value=table.total_present_value.map(money),

@@ -26,13 +26,14 @@ from pathlib import Path
 
 from svmodel.commands._common import UserError, add_proxies_option, library_from_args
 from svmodel.scenario import load_scenario
+from svmodel.resources import notebook
 
-NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "scenario_explorer.ipynb"
+NOTEBOOK = notebook("scenario_explorer")
 DEFAULT_PORT = 8866
 START_TIMEOUT = 60.0
 
 # The same thin notebook as notebooks/scenario_explorer.ipynb, for installs without the repo.
-_FALLBACK_SOURCE = 'scenario: str = ""\n', "from svmodel.explorer import explore\n\nexplore(scenario)"
+_FALLBACK_SOURCE = 'scenario: str = ""\n', "from svmodel.explorer.widgets import explore\n\nexplore(scenario)"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

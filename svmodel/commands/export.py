@@ -29,7 +29,7 @@ def handle(args: argparse.Namespace) -> int:
     if not args.xlsx.lower().endswith(".xlsx"):
         raise UserError(f"--xlsx {args.xlsx}: the workbook name must end in .xlsx")
     scenario = load_scenario(args.file, library_from_args(args))
-    from svmodel.excel_export import export_workbook  # openpyxl only when exporting
+    from svmodel.excel.writer import export_workbook  # openpyxl only when exporting
     try:
         path = export_workbook(scenario, args.xlsx)
     except OSError as exc:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 
 from svmodel.commands._common import UserError, library_from_args
-from svmodel.formatting import money
-from svmodel.framework import FrameworkError, load_framework
+from svmodel.util.formatting import money
+from svmodel.library.frameworks import FrameworkError, load_framework
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

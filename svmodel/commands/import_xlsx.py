@@ -27,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from svmodel.excel_import import import_workbook  # openpyxl only when importing
+    from svmodel.excel.reader import import_workbook  # openpyxl only when importing
 
     out = Path(args.out)
     if out.suffix.lower() not in (".yaml", ".yml"):

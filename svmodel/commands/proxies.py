@@ -7,9 +7,9 @@ import argparse
 import pandas as pd
 
 from svmodel.commands._common import UserError, add_proxies_option, library_from_args
-from svmodel.deflators import PriceYearError
-from svmodel.formatting import money
-from svmodel.proxies import VALUE_TYPES
+from svmodel.library.deflators import PriceYearError
+from svmodel.util.formatting import money
+from svmodel.library.proxies import VALUE_TYPES
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from svmodel.atomic import write_text_atomic
+from svmodel.util.atomic import write_text_atomic
 from svmodel.commands._common import UserError, add_proxies_option, library_from_args
-from svmodel.formatting import money, months, percent, ratio
+from svmodel.util.formatting import money, months, percent, ratio
 from svmodel.results import BREAKDOWNS, Results, evaluate
 from svmodel.scenario import load_scenario
 

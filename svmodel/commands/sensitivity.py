@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 
 from svmodel.commands._common import UserError, add_proxies_option, library_from_args
-from svmodel.formatting import money, percent, ratio
+from svmodel.util.formatting import money, percent, ratio
 from svmodel.scenario import load_scenario
 
 FRACTION_PARAMETERS = ("deadweight", "displacement", "attribution", "drop_off", "discount_rate")

@@ -105,7 +105,7 @@ def handle_evaluate(args: argparse.Namespace) -> int:
             written = write_outputs(evaluation, out)
             from svmodel.procurement import charts
             from svmodel.report.html import png_bytes
-            from svmodel.atomic import write_bytes_atomic
+            from svmodel.util.atomic import write_bytes_atomic
 
             written.append(write_bytes_atomic(out / "social_value_by_bid.png",
                                               png_bytes(charts.social_value_by_bid(evaluation))))
@@ -126,7 +126,7 @@ def handle_monitor(args: argparse.Namespace) -> int:
     spec = _spec(args)
     monitoring = monitor_files(spec, args.commitments, args.delivery)
     if args.out:
-        from svmodel.atomic import write_bytes_atomic, write_text_atomic
+        from svmodel.util.atomic import write_bytes_atomic, write_text_atomic
         from svmodel.procurement import charts
         from svmodel.report.html import png_bytes
 

@@ -1,14 +1,14 @@
 """Error types and pydantic error translation for tender and bid files.
 
-The machinery lives in `svmodel.validation`, shared with scenario files, so the CLI prints
+The machinery lives in `svmodel.scenario.problems`, shared with scenario files, so the CLI prints
 tender files exactly like scenario files.
 """
 
 from __future__ import annotations
 
-from svmodel.validation import (Problem, ScenarioError, fields_map, problem_at, raise_problems,
+from svmodel.scenario.problems import (Problem, ScenarioError, fields_map, problem_at, raise_problems,
                                 translate)
-from svmodel.yamlio import format_path
+from svmodel.scenario.yamlio import format_path
 
 TenderError = ScenarioError  # one error type for every svmodel input file
 

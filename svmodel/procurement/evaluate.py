@@ -33,7 +33,7 @@ from typing import Any, Iterable, Sequence
 import pandas as pd
 
 from svmodel import __version__
-from svmodel.formatting import money
+from svmodel.util.formatting import money
 from svmodel.results import json_safe
 from svmodel.procurement.bids import (Bid, BidFailure, CellError, parse_quantity, read_bids,
                                       read_table)
@@ -420,7 +420,7 @@ def summary(evaluation: Evaluation) -> str:
 
 def write_outputs(evaluation: Evaluation, directory: Path) -> list[Path]:
     """ranking.csv, lines.csv, flags.csv and evaluation.json, each written atomically."""
-    from svmodel.atomic import write_text_atomic
+    from svmodel.util.atomic import write_text_atomic
 
     directory = Path(directory)
     if directory.exists() and not directory.is_dir():

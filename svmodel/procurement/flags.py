@@ -16,8 +16,8 @@ import statistics
 from collections import defaultdict
 from typing import Sequence
 
-from svmodel.checks import headline_with_constituent
-from svmodel.formatting import money, percent
+from svmodel.scenario.double_counting import headline_with_constituent
+from svmodel.util.formatting import money, percent
 from svmodel.procurement.evaluate import BidResult, Flag, LineValue, qty
 from svmodel.procurement.spec import TenderSpec
 
@@ -163,7 +163,7 @@ def double_counting(spec: TenderSpec, bid: BidResult) -> list[Flag]:
                             f"proxy {proxy_id} values {', '.join(m.measure for m in members)} and the "
                             "beneficiaries are not stated: check they count different people"))
 
-    class _L:  # the attributes svmodel.checks reads
+    class _L:  # the attributes svmodel.scenario.double_counting reads
         def __init__(self, line: LineValue):
             self.id, self.proxy_id, self.stakeholder = line.measure, line.proxy_id, line.beneficiaries
             self.benefit_area, self.transfer = "", False

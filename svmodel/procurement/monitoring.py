@@ -26,7 +26,7 @@ from typing import Sequence
 
 import pandas as pd
 
-from svmodel.formatting import money
+from svmodel.util.formatting import money
 from svmodel.procurement.bids import Bid, CellError, _text, parse_quantity, read_table, same_unit
 from svmodel.procurement.errors import Problem, ScenarioError
 from svmodel.procurement.evaluate import qty
@@ -245,7 +245,7 @@ def write_delivery_template(spec: TenderSpec, path: str | os.PathLike[str], supp
     import csv
     import io
 
-    from svmodel.atomic import write_text_atomic
+    from svmodel.util.atomic import write_text_atomic
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")

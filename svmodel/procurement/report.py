@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from svmodel.atomic import write_text_atomic
-from svmodel.formatting import money, percent
+from svmodel.util.atomic import write_text_atomic
+from svmodel.util.formatting import money, percent
 from svmodel.procurement import charts
 from svmodel.procurement.evaluate import Evaluation, evaluate_files, qty
 from svmodel.procurement.flags import FLAG_CODES

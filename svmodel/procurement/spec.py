@@ -28,13 +28,13 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
 
-from svmodel.deflators import PriceYear, PriceYearError
-from svmodel.framework import Framework, FrameworkError, load_framework
+from svmodel.library.deflators import PriceYear, PriceYearError
+from svmodel.library.frameworks import Framework, FrameworkError, load_framework
 from svmodel.procurement.errors import (Problem, ScenarioError, fields_map, problem_at,
                                         raise_problems, translate)
-from svmodel.proxies import ProxyLibrary, default_library
-from svmodel.scenario import Discounting, Fraction, NonNegative, Text, Years
-from svmodel.yamlio import Path_, YamlProblem, format_path, load_yaml
+from svmodel.library.proxies import ProxyLibrary, default_library
+from svmodel.scenario.schema import Discounting, Fraction, NonNegative, Text, Years
+from svmodel.scenario.yamlio import Path_, YamlProblem, format_path, load_yaml
 
 SPEC_VERSIONS = (1,)
 SCORING_METHODS = ("proportional", "targets")

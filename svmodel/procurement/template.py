@@ -16,7 +16,7 @@ import csv
 import io
 from pathlib import Path
 
-from svmodel.atomic import write_bytes_atomic, write_text_atomic
+from svmodel.util.atomic import write_bytes_atomic, write_text_atomic
 from svmodel.procurement.bids import RESPONSE_SHEET
 from svmodel.procurement.spec import TenderSpec
 

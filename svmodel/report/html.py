@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
+from svmodel.resources import templates_dir
+
+TEMPLATES = templates_dir()
 CHART_DPI = 110
 
 # Readable on screen and on paper: a narrow measure, tables that do not split across pages.

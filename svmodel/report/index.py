@@ -6,7 +6,7 @@ from __future__ import annotations
 import html as _html
 from typing import Any, Sequence
 
-from svmodel.formatting import money
+from svmodel.util.formatting import money
 from svmodel.report.html import CSS, Html, esc, paragraph, section, table, wrap
 
 

@@ -14,7 +14,9 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_notebook
 
-NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+from svmodel.resources import data_dir
+
+NOTEBOOKS = data_dir("notebooks")
 
 SROI_PARAMETERS = """\
 scenario: str = "../params/examples/reablement_home_care.yaml"  # scenario YAML file to report on

@@ -2,7 +2,7 @@
 
 Reads the versioned JSON results files that `notebooks/sroi_report.ipynb` writes (never
 notebook outputs), maps each outcome line's measure (K1..K29) to its Knowsley outcome
-(O1..O6) with the Knowsley framework (`svmodel.framework`), and totals present value by outcome,
+(O1..O6) with the Knowsley framework (`svmodel.library.frameworks`), and totals present value by outcome,
 measure, organisation and beneficiary, for `notebooks/portfolio.ipynb`.
 
 Totals add present values computed at each scenario's own price year and discounting, as
@@ -20,10 +20,10 @@ from typing import Any, Iterable
 import pandas as pd
 
 from svmodel import __version__
-from svmodel.atomic import write_text_atomic
-from svmodel.formatting import money, ratio
-from svmodel.framework import FrameworkError
-from svmodel.framework import load_framework as _load_framework
+from svmodel.util.atomic import write_text_atomic
+from svmodel.util.formatting import money, ratio
+from svmodel.library.frameworks import FrameworkError
+from svmodel.library.frameworks import load_framework as _load_framework
 from svmodel.report import charts
 from svmodel.report.html import Html, bullet_list, cards, esc, figure, paragraph, section, table, wrap
 from svmodel.report.sroi import REPORT_KIND, REPORT_SCHEMA_VERSION
@@ -46,7 +46,7 @@ class Measure:
 
 
 def load_framework(path: str | Path | None = None) -> dict[str, Measure]:
-    """Measures by id (K1..K29) with their outcome (O1..O6), from `svmodel.framework`
+    """Measures by id (K1..K29) with their outcome (O1..O6), from `svmodel.library.frameworks`
     (the shipped Knowsley framework by default, or a framework file)."""
     try:
         framework = _load_framework(str(path) if path else "knowsley")

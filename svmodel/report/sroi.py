@@ -22,9 +22,9 @@ import numpy as np
 import pandas as pd
 
 from svmodel import __version__
-from svmodel.atomic import write_text_atomic
-from svmodel.formatting import money, percent
-from svmodel.proxies import default_library
+from svmodel.util.atomic import write_text_atomic
+from svmodel.util.formatting import money, percent
+from svmodel.library.proxies import default_library
 from svmodel.report import charts, tables
 from svmodel.report.html import (Html, bullet_list, cards, figure, paragraph, section, table,
                                  wrap, esc)

@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 import pandas as pd
 
-from svmodel.formatting import money, percent, ratio
+from svmodel.util.formatting import money, percent, ratio
 from svmodel.results import Results
 
 

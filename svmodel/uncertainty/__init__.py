@@ -13,14 +13,14 @@ displacement, attribution, drop_off, duration, discount_rate, inputs); see docs/
 References: SROI Guide (2012) stage 5; HM Treasury Green Book (2022) 5.71-5.80.
 """
 
-from svmodel.distributions import Distribution, SpecError, check_uncertainty_spec, parse_section
+from svmodel.scenario.distributions import Distribution, DistributionError, check_uncertainty_spec, parse_section
 from svmodel.uncertainty.model import ModelArrays, evaluate
 from svmodel.uncertainty.montecarlo import MonteCarloResult, monte_carlo, monte_carlo_distributions
 from svmodel.uncertainty.report import sensitivity_report
 from svmodel.uncertainty.sensitivity import one_way, switching_values
 
 __all__ = [
-    "Distribution", "ModelArrays", "MonteCarloResult", "SpecError", "check_uncertainty_spec",
+    "Distribution", "ModelArrays", "MonteCarloResult", "DistributionError", "check_uncertainty_spec",
     "evaluate", "monte_carlo", "monte_carlo_distributions", "one_way", "parse_section",
     "sensitivity_report", "switching_values",
 ]

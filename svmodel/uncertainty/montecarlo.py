@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from svmodel.distributions import Distribution
+from svmodel.scenario.distributions import Distribution
 from svmodel.scenario import Scenario
 from svmodel.uncertainty.model import Key, ModelArrays, evaluate
 from svmodel.uncertainty.ranges import confidence_defaults, key_name, scenario_distributions

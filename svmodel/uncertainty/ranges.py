@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from svmodel.distributions import (
+from svmodel.scenario.distributions import (
     FRACTIONS,
     LINE_PARAMETERS,
     SCENARIO_PARAMETERS,

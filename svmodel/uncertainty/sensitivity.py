@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import brentq
 
-from svmodel.distributions import FRACTIONS, RANGES
+from svmodel.scenario.distributions import FRACTIONS, RANGES
 from svmodel.scenario import Scenario
 from svmodel.uncertainty.model import Key, ModelArrays, evaluate
 from svmodel.uncertainty.ranges import all_keys, one_way_range, scenario_distributions

@@ -13,7 +13,7 @@ from collections import defaultdict
 from itertools import combinations
 from typing import Protocol, Sequence
 
-from svmodel.proxies import ProxyLibrary
+from svmodel.library.proxies import ProxyLibrary
 
 
 class _Line(Protocol):

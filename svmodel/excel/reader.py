@@ -25,9 +25,9 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from svmodel import excel as L
-from svmodel.deflators import PriceYear, PriceYearError
-from svmodel.proxies import ProxyLibrary, ProxyLibraryError, default_library
+from svmodel.excel import layout as L
+from svmodel.library.deflators import PriceYear, PriceYearError
+from svmodel.library.proxies import ProxyLibrary, ProxyLibraryError, default_library
 from svmodel.scenario import Problem, Scenario, ScenarioError, validate_data
 
 _HEADER_SCAN_ROWS = 15

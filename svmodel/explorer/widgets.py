@@ -6,7 +6,7 @@ headline figures (present value, NPV, SROI ratio, payback), the change from the 
 and the charts update at once. Keep named variants side by side, reset to the baseline, and save
 the current variant as a new scenario file that passes `svmodel validate`.
 
-The calculation lives in `svmodel.explorer_state` (no widgets); this module only builds the
+The calculation lives in `svmodel.explorer.state` (no widgets); this module only builds the
 controls, reads them into an `ExplorerState` and shows the results. ipywidgets is imported only
 here. Errors are shown in the page (an Output panel that keeps them until cleared), never lost
 in a callback.
@@ -28,7 +28,7 @@ from typing import Any, Callable
 
 import ipywidgets as W
 
-from svmodel.explorer_state import (
+from svmodel.explorer.state import (
     FLAT,
     MAX_DURATION,
     ExplorerState,
@@ -44,15 +44,15 @@ from svmodel.explorer_state import (
     side_by_side,
     state_from_scenario,
 )
-from svmodel.formatting import money
-from svmodel.proxies import ProxyLibrary, ProxyLibraryError, default_library
+from svmodel.util.formatting import money
+from svmodel.library.proxies import ProxyLibrary, ProxyLibraryError, default_library
 from svmodel.results import Results
 from svmodel.scenario import Scenario, ScenarioError, load_scenario
+from svmodel.resources import examples_dir
 
 ENV_FILE = "SVMODEL_EXPLORE_FILE"
 ENV_PROXIES = "SVMODEL_EXPLORE_PROXIES"
 ENV_SAVE_DIR = "SVMODEL_EXPLORE_SAVE_DIR"
-EXAMPLES_DIR = Path(__file__).resolve().parents[1] / "params" / "examples"
 
 SCHEDULE_LABELS = (
     ("Flat rate", FLAT),
@@ -93,7 +93,7 @@ def library_from_env() -> ProxyLibrary:
 
 def example_files() -> list[str]:
     """The example scenarios shipped in params/examples (absolute paths), if present."""
-    return sorted(str(p) for p in EXAMPLES_DIR.glob("*.yaml")) if EXAMPLES_DIR.is_dir() else []
+    return sorted(str(p) for p in examples_dir().glob("*.yaml"))
 
 
 def _pct(value: float) -> float:
@@ -523,7 +523,7 @@ class ScenarioExplorer:
             return
         rows = side_by_side(self.scenario, self.variants)
         head = "".join(f"<th>{html.escape(r['name'])}</th>" for r in rows)
-        from svmodel.explorer_state import HEADLINE
+        from svmodel.explorer.state import HEADLINE
 
         body = []
         for key, label, _, _ in HEADLINE:

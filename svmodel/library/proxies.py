@@ -19,7 +19,9 @@ from typing import Iterable, Iterator
 
 import yaml
 
-from svmodel.deflators import Deflators, PriceYear, PriceYearError, load_deflators
+from svmodel.errors import ProxyLibraryError
+from svmodel.resources import proxies_dir
+from svmodel.library.deflators import Deflators, PriceYear, PriceYearError, load_deflators
 
 VALUE_TYPES = ("fiscal", "economic", "social")
 COLUMNS = (
@@ -31,13 +33,8 @@ REQUIRED_COLUMNS = ("id", "name", "unit", "value", "price_year", "value_type", "
 
 
 def default_proxies_dir() -> Path:
-    """`$SVMODEL_PROXIES_DIR`, else the `proxies/` folder of the source tree."""
-    env = os.environ.get("SVMODEL_PROXIES_DIR")
-    return Path(env) if env else Path(__file__).resolve().parents[1] / "proxies"
-
-
-class ProxyLibraryError(ValueError):
-    """A proxy file that cannot be read, or a row that breaks the format."""
+    """`$SVMODEL_PROXIES_DIR`, else the library shipped inside the package."""
+    return proxies_dir()
 
 
 @dataclass(frozen=True)

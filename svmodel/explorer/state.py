@@ -23,10 +23,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
 
+from svmodel.errors import StateError
 from svmodel.engine import SCHEDULES, LineArrays, compute
-from svmodel.formatting import money, months, ratio
+from svmodel.util.formatting import money, months, ratio
 from svmodel.results import Results
-from svmodel.scenario import (
+from svmodel.scenario.schema import (
     ADJUSTMENTS,
     Discounting,
     Scenario,
@@ -41,14 +42,6 @@ FLAT = "flat"
 SCHEDULE_CHOICES: tuple[str, ...] = (FLAT, *SCHEDULES)
 MAX_DURATION = 100
 LINE_FIELDS = ("quantity", "unit_value", *ADJUSTMENTS, "duration")
-
-
-class StateError(ValueError):
-    """Control values that cannot be evaluated; `problems` lists each as (field, message)."""
-
-    def __init__(self, problems: list[tuple[str, str]]):
-        self.problems = problems
-        super().__init__("\n".join(f"{where}: {message}" for where, message in problems))
 
 
 @dataclass(frozen=True)

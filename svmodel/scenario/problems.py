@@ -11,30 +11,8 @@ import difflib
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from svmodel.yamlio import Path_, format_path
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a scenario file."""
-
-    file: str
-    path: str
-    message: str
-    line: int | None = None
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        field_ = f" {self.path}:" if self.path else ""
-        return f"{where}:{field_} {self.message}"
-
-
-class ScenarioError(ValueError):
-    """A scenario file that does not validate; `problems` lists every problem found."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
-
+from svmodel.errors import Problem, ScenarioError
+from svmodel.scenario.yamlio import Path_, format_path
 
 def problem_at(filename: str, loc: Path_, message: str, lines: Mapping[Path_, int] | None) -> Problem:
     """A Problem at `loc`, with the line of the nearest enclosing field that has one."""

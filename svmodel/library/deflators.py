@@ -12,16 +12,13 @@ import re
 from dataclasses import dataclass
 from functools import total_ordering
 from pathlib import Path
+from svmodel.errors import PriceYearError
 
 CALENDAR_SERIES = "HMT_QNA_Dec2025_calendar"
 FINANCIAL_SERIES = "HMT_Budget2015_financial_year_via_UCD"
 
 _FY = re.compile(r"^\s*(\d{4})\s*[/-]\s*(\d{2}|\d{4})\s*$")
 _CY = re.compile(r"^\s*(\d{4})\s*$")
-
-
-class PriceYearError(ValueError):
-    """A price year that cannot be read or lies outside the deflator series."""
 
 
 @total_ordering

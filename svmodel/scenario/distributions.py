@@ -28,6 +28,7 @@ from typing import Any, Iterable
 
 import numpy as np
 from scipy.special import ndtr, ndtri
+from svmodel.errors import DistributionError
 
 LINE_PARAMETERS = ("quantity", "value", "deadweight", "displacement", "attribution", "drop_off",
                    "duration")
@@ -102,19 +103,6 @@ COMMON_FIELDS = ("dist", "source", "note")
 PERT_LAMBDA = 4.0
 # A truncated normal or lognormal must keep at least this much probability in range.
 MIN_MASS = 1e-6
-
-
-class SpecError(ValueError):
-    """Invalid distributions; `problems` lists (path within the section, message)."""
-
-    def __init__(self, problems: list[tuple[SubPath, str]]):
-        self.problems = problems
-        super().__init__("; ".join(f"uncertainty{_show(p)}: {m}" for p, m in problems))
-
-
-def _show(path: SubPath) -> str:
-    return "".join(f'["{p}"]' if isinstance(p, str) and "." in p else
-                   (f"[{p}]" if isinstance(p, int) else f".{p}") for p in path)
 
 
 # --------------------------------------------------------------------------- keys
@@ -327,19 +315,19 @@ def _number(raw: Any, parameter: str | None) -> float:
 
 
 def parse_distribution(key: str, parameter: str, spec: Any, label: str = "") -> Distribution:
-    """Validate one entry; raise SpecError listing every problem (paths relative to the key)."""
+    """Validate one entry; raise DistributionError listing every problem (paths relative to the key)."""
     problems: list[tuple[SubPath, str]] = []
     here = (key,)
     if not isinstance(spec, dict):
-        raise SpecError([(here, f"{spec!r} is not a distribution; expected a mapping such as "
+        raise DistributionError([(here, f"{spec!r} is not a distribution; expected a mapping such as "
                                 f"{EXAMPLES['uniform']} (distributions: {DIST_TEXT})")])
     kind = spec.get("dist")
     if kind is None:
-        raise SpecError([(here + ("dist",), f"required field is missing; expected one of: {DIST_TEXT}")])
+        raise DistributionError([(here + ("dist",), f"required field is missing; expected one of: {DIST_TEXT}")])
     if not isinstance(kind, str) or kind.strip().lower() not in DISTRIBUTIONS:
         hint = difflib.get_close_matches(str(kind).lower(), list(DISTRIBUTIONS), n=1)
         extra = f"; did you mean {hint[0]!r}?" if hint else ""
-        raise SpecError([(here + ("dist",), f"{kind!r} is not a known distribution{extra}; "
+        raise DistributionError([(here + ("dist",), f"{kind!r} is not a known distribution{extra}; "
                                             f"expected one of: {DIST_TEXT}")])
     kind = kind.strip().lower()
     required, optional = DISTRIBUTIONS[kind]
@@ -358,7 +346,7 @@ def parse_distribution(key: str, parameter: str, spec: Any, label: str = "") -> 
         if name in spec and not isinstance(spec[name], str):
             problems.append((here + (name,), f"{spec[name]!r} is not a text"))
     if problems:
-        raise SpecError(problems)
+        raise DistributionError(problems)
 
     field_range = RANGES[parameter]
     params: dict[str, Any] = {}
@@ -373,12 +361,12 @@ def parse_distribution(key: str, parameter: str, spec: Any, label: str = "") -> 
     if kind == "discrete":
         _parse_discrete(spec, parameter, field_range, here, params, problems)
     if problems:
-        raise SpecError(problems)
+        raise DistributionError(problems)
     checker = _CHECKS.get(kind)
     if checker is not None:
         checker(params, field_range, here, problems)
     if problems:
-        raise SpecError(problems)
+        raise DistributionError(problems)
     return Distribution(key=key, parameter=parameter, kind=kind, params=params, label=label)
 
 
@@ -558,14 +546,14 @@ _CHECKS = {
 
 # --------------------------------------------------------------------------- the section
 def parse_section(section: Any) -> dict[str, Distribution]:
-    """Validate a whole `uncertainty:` mapping; raise SpecError listing every problem.
+    """Validate a whole `uncertainty:` mapping; raise DistributionError listing every problem.
 
     Outcome ids are not checked here (the scenario validator does that, with hints).
     """
     if section is None:
         return {}
     if not isinstance(section, dict):
-        raise SpecError([((), f"{section!r} is not allowed; expected a mapping from "
+        raise DistributionError([((), f"{section!r} is not allowed; expected a mapping from "
                               "'outcome_id.parameter' to a distribution such as "
                               f"{EXAMPLES['uniform']}")])
     out: dict[str, Distribution] = {}
@@ -578,10 +566,10 @@ def parse_section(section: Any) -> dict[str, Distribution]:
             continue
         try:
             out[str(key).strip()] = parse_distribution(str(key).strip(), parameter, spec)
-        except SpecError as exc:
+        except DistributionError as exc:
             problems += [((key,) + p[1:], m) for p, m in exc.problems]
     if problems:
-        raise SpecError(problems)
+        raise DistributionError(problems)
     return out
 
 
@@ -593,7 +581,7 @@ def check_uncertainty_spec(data: Any) -> list[tuple[tuple[str | int, ...], str]]
         return []
     try:
         parse_section(data.get("uncertainty"))
-    except SpecError as exc:
+    except DistributionError as exc:
         return [(("uncertainty",) + tuple(path), message) for path, message in exc.problems]
     return []
 

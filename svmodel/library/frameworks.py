@@ -1,6 +1,6 @@
 """Social value frameworks as data: outcomes, measures and the proxies that value them.
 
-A framework file (`params/frameworks/<name>.yaml`) lists outcomes (O1..) and measures (K1..),
+A framework file (`svmodel/data/frameworks/<name>.yaml`, or any path) lists outcomes (O1..) and measures (K1..),
 each measure mapped to proxy ids with a rationale, or marked `count_only` with the reason no
 credible open proxy exists. Knowsley's 6 outcomes and 29 measures ship as `knowsley`.
 """
@@ -13,14 +13,9 @@ from pathlib import Path
 
 import yaml
 
-from svmodel.proxies import ProxyLibrary
-
-FRAMEWORKS_DIR = Path(__file__).resolve().parents[1] / "params" / "frameworks"
-
-
-class FrameworkError(ValueError):
-    """A framework that cannot be found or read."""
-
+from svmodel.errors import FrameworkError
+from svmodel.library.proxies import ProxyLibrary
+from svmodel.resources import frameworks_dir
 
 @dataclass(frozen=True)
 class ProxyChoice:
@@ -90,9 +85,9 @@ def load_framework(name_or_path: str = "knowsley") -> Framework:
     """Load a shipped framework by name (`knowsley`) or a framework file by path."""
     path = Path(name_or_path)
     if not path.suffix:
-        path = FRAMEWORKS_DIR / f"{name_or_path}.yaml"
+        path = frameworks_dir() / f"{name_or_path}.yaml"
     if not path.exists():
-        shipped = sorted(p.stem for p in FRAMEWORKS_DIR.glob("*.yaml"))
+        shipped = sorted(p.stem for p in frameworks_dir().glob("*.yaml"))
         raise FrameworkError(f"framework {name_or_path!r} not found; shipped: {', '.join(shipped)}")
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))

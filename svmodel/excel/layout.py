@@ -7,7 +7,7 @@ attribution, drop-off and impact; stage 5 (sheet "Social Return") each year's va
 factors, present value, net present value and the SROI ratio, all as live formulas.
 
 This module holds only the layout contract (sheet names, column keys, labels, questions) so
-that `svmodel.excel_export` and `svmodel.excel_import` agree; it imports nothing heavy.
+that `svmodel.excel.writer` and `svmodel.excel.reader` agree; it imports nothing heavy.
 """
 
 from __future__ import annotations

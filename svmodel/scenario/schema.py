@@ -31,13 +31,13 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from svmodel.atomic import write_text_atomic
-from svmodel.checks import double_counting
-from svmodel.deflators import PriceYear, PriceYearError
-from svmodel.distributions import check_uncertainty_spec
-from svmodel.proxies import Proxy, ProxyLibrary, ProxyLibraryError, default_library
-from svmodel.validation import Problem, ScenarioError, fields_map, problem_at, raw_at, translate
-from svmodel.yamlio import Path_, YamlProblem, format_path, load_yaml
+from svmodel.util.atomic import write_text_atomic
+from svmodel.scenario.double_counting import double_counting
+from svmodel.library.deflators import PriceYear, PriceYearError
+from svmodel.scenario.distributions import check_uncertainty_spec
+from svmodel.library.proxies import Proxy, ProxyLibrary, ProxyLibraryError, default_library
+from svmodel.scenario.problems import Problem, ScenarioError, fields_map, problem_at, raw_at, translate
+from svmodel.scenario.yamlio import Path_, YamlProblem, format_path, load_yaml
 
 SCHEMA_VERSIONS = (1,)
 DISCOUNT_SCHEDULES = ("green_book", "green_book_health")
@@ -248,7 +248,7 @@ class ScenarioModel(_Strict):
     include_transfers: bool = False
     inputs: Annotated[list[Input], Field(min_length=1)]
     outcomes: Annotated[list[Outcome], Field(min_length=1)]
-    # Each entry is checked in detail by svmodel.distributions.check_uncertainty_spec (run from
+    # Each entry is checked in detail by svmodel.scenario.distributions.check_uncertainty_spec (run from
     # _cross_checks), which names the key and the field within it.
     uncertainty: dict[str, Any] = {}
 
@@ -427,7 +427,7 @@ def _cross_checks(data: dict[str, Any]) -> list[tuple[Path_, str]]:
 
 
 def _translate(error: dict[str, Any], data: Any) -> tuple[Path_, str]:
-    """Scenario-specific wording first, then the shared translation (svmodel.validation)."""
+    """Scenario-specific wording first, then the shared translation (svmodel.scenario.problems)."""
     loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-")))
     kind = error["type"]
     name = next((p for p in reversed(loc) if isinstance(p, str)), "")

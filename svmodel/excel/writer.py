@@ -38,9 +38,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from svmodel import __version__
-from svmodel import excel as L
-from svmodel.atomic import write_bytes_atomic
-from svmodel.deflators import PriceYear
+from svmodel.excel import layout as L
+from svmodel.util.atomic import write_bytes_atomic
+from svmodel.library.deflators import PriceYear
 from svmodel.engine import GREEN_BOOK_BANDS, GREEN_BOOK_HEALTH_BANDS
 from svmodel.results import Results, evaluate
 from svmodel.scenario import Scenario

@@ -1,0 +1,102 @@
+"""One exception hierarchy for everything a user can fix.
+
+`SvmodelError` is the common base: the CLI prints any of them without a traceback (exit
+status 1), and every view formats them alike. Input-file errors carry their problems as data
+(`Problem`: file, line, field path, message), so a view can list, sort or place them beside a
+control; nothing needs to parse a message.
+
+    SvmodelError
+    ├── InputFileError          an input file with problems (`.problems`)
+    │   ├── ScenarioError       scenario files (YAML, or a Value Map workbook)
+    │   └── TenderError         tender specifications, bids, scores, delivery returns
+    ├── ProxyLibraryError       a proxy library or pack that breaks the format
+    ├── PriceYearError          a price year outside the deflator series
+    ├── FrameworkError          an outcome framework file
+    ├── DistributionError       an `uncertainty:` entry
+    ├── StateError              explorer controls out of range
+    ├── ResourceError           a shipped file or overriding folder missing
+    └── UsageError              a bad command-line argument or unreadable path
+
+References: papermill's structured `PapermillExecutionError` (errors as data, formatted by views).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class SvmodelError(Exception):
+    """Base of every error svmodel raises for a problem the user can fix."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input file: where (file, line, field path) and what."""
+
+    file: str
+    path: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        field_ = f" {self.path}:" if self.path else ""
+        return f"{where}:{field_} {self.message}"
+
+
+class InputFileError(SvmodelError, ValueError):
+    """An input file that does not validate; `problems` lists every problem found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class ScenarioError(InputFileError):
+    """A scenario file (YAML or Value Map workbook) that does not validate."""
+
+
+class TenderError(InputFileError):
+    """A tender specification, bid, scores, commitments or delivery file that does not validate."""
+
+
+class ProxyLibraryError(SvmodelError, ValueError):
+    """A proxy file that cannot be read, or a row that breaks the format."""
+
+
+class PriceYearError(SvmodelError, ValueError):
+    """A price year that cannot be parsed or lies outside the deflator series."""
+
+
+class FrameworkError(SvmodelError, ValueError):
+    """An outcome framework file that cannot be read or breaks its format."""
+
+
+class DistributionError(SvmodelError, ValueError):
+    """Invalid `uncertainty:` distributions; `problems` lists (path within the section, message)."""
+
+    def __init__(self, problems: list[tuple[tuple[str | int, ...], str]]):
+        self.problems = list(problems)
+        super().__init__("; ".join(f"uncertainty{_show(path)}: {message}" for path, message in problems))
+
+
+class StateError(SvmodelError, ValueError):
+    """Explorer control values that cannot be evaluated; `problems` lists (field, message)."""
+
+    def __init__(self, problems: list[tuple[str, str]]):
+        self.problems = list(problems)
+        super().__init__("\n".join(f"{where}: {message}" for where, message in problems))
+
+
+class ResourceError(SvmodelError):
+    """A shipped file or an overriding folder that cannot be found."""
+
+
+def _show(path: tuple[str | int, ...]) -> str:
+    """The field path below `uncertainty`: ``["line.deadweight"].high``, ``.inputs``."""
+    return "".join(f'["{p}"]' if isinstance(p, str) and "." in p else
+                   (f"[{p}]" if isinstance(p, int) else f".{p}") for p in path)
+
+
+class UsageError(SvmodelError):
+    """A problem with the command line (bad argument, unreadable path); printed without traceback."""

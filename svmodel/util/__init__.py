@@ -1,0 +1,1 @@
+"""Small utilities with one job each: atomic writes, number formatting, output safety."""
