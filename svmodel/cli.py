@@ -1,8 +1,10 @@
 """The `svmodel` command. Each subcommand lives in its own module under svmodel/commands/
 and registers itself with `register(subparsers)`; this file only discovers and dispatches.
 
-User errors (invalid scenario files, unknown proxies, unreadable files) are printed on stderr
-without a traceback and exit with status 1; `--debug` shows tracebacks of internal errors.
+Every error a user can fix derives from `svmodel.errors.SvmodelError` and is printed on stderr
+without a traceback; the exit statuses are `svmodel.errors.ExitCode` (0 ok, 1 invalid input,
+2 usage, 3 internal error, 4 partial failure of a multi-file command, 130 interrupted).
+`--debug` shows tracebacks of internal errors.
 """
 
 from __future__ import annotations
@@ -14,8 +16,7 @@ import sys
 from typing import Sequence
 
 from svmodel import __version__, commands
-from svmodel.commands._common import UserError
-from svmodel.scenario import ScenarioError
+from svmodel.errors import ExitCode, InputFileError, SvmodelError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,16 +40,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.handler(args) or 0)
-    except ScenarioError as exc:
+    except InputFileError as exc:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
-        return 1
-    except UserError as exc:
+        return ExitCode.INVALID_INPUT
+    except SvmodelError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return ExitCode.INVALID_INPUT
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        return ExitCode.INTERRUPTED
     except BrokenPipeError:
         return 0
     except Exception as exc:  # an internal error: say so plainly, traceback on request
@@ -56,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"internal error: {type(exc).__name__}: {exc}\n"
               "(run with --debug for the traceback, and please report it)", file=sys.stderr)
-        return 3
+        return ExitCode.INTERNAL
 
 
 if __name__ == "__main__":

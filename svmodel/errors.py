@@ -23,6 +23,7 @@ References: papermill's structured `PapermillExecutionError` (errors as data, fo
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import IntEnum
 
 
 class SvmodelError(Exception):
@@ -100,3 +101,14 @@ def _show(path: tuple[str | int, ...]) -> str:
 
 class UsageError(SvmodelError):
     """A problem with the command line (bad argument, unreadable path); printed without traceback."""
+
+
+class ExitCode(IntEnum):
+    """The `svmodel` command's exit statuses, one meaning each (docs/cli.md lists them)."""
+
+    OK = 0
+    INVALID_INPUT = 1      # an input file or value does not validate; nothing was written
+    USAGE = 2              # the command line itself is wrong (argparse's convention)
+    INTERNAL = 3           # a bug in svmodel: please report it (`--debug` shows the traceback)
+    PARTIAL_FAILURE = 4    # a multi-file command completed some items; the failed ones are listed
+    INTERRUPTED = 130      # Ctrl-C (128 + SIGINT)

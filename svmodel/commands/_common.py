@@ -5,11 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from svmodel.library.proxies import ProxyLibrary, ProxyLibraryError, default_library
-
-
-class UserError(Exception):
-    """A problem the user can fix (bad argument, unreadable file); printed without traceback."""
+from svmodel.errors import ProxyLibraryError, UsageError
+from svmodel.library.proxies import ProxyLibrary, default_library
 
 
 def add_proxies_option(parser: argparse.ArgumentParser) -> None:
@@ -26,5 +23,5 @@ def library_from_args(args: argparse.Namespace) -> ProxyLibrary:
         for pack in getattr(args, "proxies", []) or []:
             library = library.with_pack(Path(pack))
     except (OSError, ProxyLibraryError) as exc:
-        raise UserError(str(exc)) from None
+        raise UsageError(str(exc)) from None
     return library

@@ -24,7 +24,7 @@ import urllib.request
 import webbrowser
 from pathlib import Path
 
-from svmodel.commands._common import UserError, add_proxies_option, library_from_args
+from svmodel.commands._common import UsageError, add_proxies_option, library_from_args
 from svmodel.scenario import load_scenario
 from svmodel.resources import notebook
 
@@ -62,7 +62,7 @@ def free_port(start: int = DEFAULT_PORT, tries: int = 50) -> int:
             except OSError:
                 continue
             return port
-    raise UserError(f"no free port between {start} and {start + tries - 1}; give one with --port")
+    raise UsageError(f"no free port between {start} and {start + tries - 1}; give one with --port")
 
 
 def notebook_path() -> Path:
@@ -103,7 +103,7 @@ def wait_until_serving(url: str, process: subprocess.Popen, timeout: float = STA
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise UserError(f"voila stopped while starting (exit status {process.returncode}); "
+            raise UsageError(f"voila stopped while starting (exit status {process.returncode}); "
                             "see its messages above")
         try:
             with urllib.request.urlopen(url + "favicon-check-404", timeout=5):
@@ -112,7 +112,7 @@ def wait_until_serving(url: str, process: subprocess.Popen, timeout: float = STA
             return  # it answers (a 404 here: the probe path does not start a kernel)
         except (urllib.error.URLError, OSError):
             time.sleep(0.3)
-    raise UserError(f"voila did not answer on {url} within {timeout:.0f} s")
+    raise UsageError(f"voila did not answer on {url} within {timeout:.0f} s")
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -121,7 +121,7 @@ def _interrupt(signum: int, frame: object) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     if importlib.util.find_spec("voila") is None:
-        raise UserError("the web explorer needs voila: pip install 'svmodel[web]' "
+        raise UsageError("the web explorer needs voila: pip install 'svmodel[web]' "
                         "(or open notebooks/scenario_explorer.ipynb in JupyterLab)")
     library = library_from_args(args)
     file = None
@@ -130,9 +130,9 @@ def handle(args: argparse.Namespace) -> int:
         load_scenario(file, library)  # fail now, in the terminal, if the file is invalid
     save_dir = Path(args.save_dir).expanduser().resolve() if args.save_dir else None
     if save_dir is not None and not save_dir.is_dir():
-        raise UserError(f"--save-dir {args.save_dir}: no such folder")
+        raise UsageError(f"--save-dir {args.save_dir}: no such folder")
     if args.port is not None and not 1 <= args.port <= 65535:
-        raise UserError(f"--port {args.port}: expected a port number from 1 to 65535")
+        raise UsageError(f"--port {args.port}: expected a port number from 1 to 65535")
     port = args.port if args.port is not None else free_port()
     url = f"http://127.0.0.1:{port}/"
     process = subprocess.Popen(voila_command(notebook_path(), port), stdin=subprocess.DEVNULL,

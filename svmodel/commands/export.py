@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from svmodel.commands._common import UserError, add_proxies_option, library_from_args
+from svmodel.commands._common import UsageError, add_proxies_option, library_from_args
 from svmodel.scenario import load_scenario
 
 
@@ -27,12 +27,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     if not args.xlsx.lower().endswith(".xlsx"):
-        raise UserError(f"--xlsx {args.xlsx}: the workbook name must end in .xlsx")
+        raise UsageError(f"--xlsx {args.xlsx}: the workbook name must end in .xlsx")
     scenario = load_scenario(args.file, library_from_args(args))
     from svmodel.excel.writer import export_workbook  # openpyxl only when exporting
     try:
         path = export_workbook(scenario, args.xlsx)
     except OSError as exc:
-        raise UserError(f"cannot write {args.xlsx}: {exc.strerror or exc}") from None
+        raise UsageError(f"cannot write {args.xlsx}: {exc.strerror or exc}") from None
     print(f"wrote {path} ({len(scenario.lines)} outcomes, {len(scenario.model.inputs)} inputs)")
     return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from svmodel.commands._common import UserError, library_from_args
+from svmodel.commands._common import UsageError, library_from_args
 from svmodel.util.formatting import money
 from svmodel.library.frameworks import FrameworkError, load_framework
 
@@ -25,7 +25,7 @@ def handle(args: argparse.Namespace) -> int:
     try:
         framework = load_framework(args.name)
     except FrameworkError as exc:
-        raise UserError(str(exc)) from None
+        raise UsageError(str(exc)) from None
     library = library_from_args(args)
     year = args.year or library.deflators.last_year
     print(f"{framework.title}\n")

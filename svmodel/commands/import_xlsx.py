@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from svmodel.commands._common import UserError, add_proxies_option, library_from_args
+from svmodel.commands._common import UsageError, add_proxies_option, library_from_args
 from svmodel.scenario import dump_scenario
 
 
@@ -31,14 +31,14 @@ def handle(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     if out.suffix.lower() not in (".yaml", ".yml"):
-        raise UserError(f"--out {args.out}: the scenario file name must end in .yaml or .yml")
+        raise UsageError(f"--out {args.out}: the scenario file name must end in .yaml or .yml")
     scenario, imported = import_workbook(args.workbook, library_from_args(args),
                                          base_dir=out.parent.resolve())
     try:
         dump_scenario(imported.data, out, header=f"# Imported from {Path(args.workbook).name} "
                                                  "by `svmodel import`")
     except OSError as exc:
-        raise UserError(f"cannot write {out}: {exc.strerror or exc}") from None
+        raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from None
     for warning in imported.warnings:
         print(f"warning: {args.workbook}: {warning}", file=sys.stderr)
     print(f"wrote {out} ({len(scenario.lines)} outcomes, {len(scenario.model.inputs)} inputs)")

@@ -6,7 +6,7 @@ import argparse
 
 import pandas as pd
 
-from svmodel.commands._common import UserError, add_proxies_option, library_from_args
+from svmodel.commands._common import UsageError, add_proxies_option, library_from_args
 from svmodel.library.deflators import PriceYearError
 from svmodel.util.formatting import money
 from svmodel.library.proxies import VALUE_TYPES
@@ -32,7 +32,7 @@ def handle(args: argparse.Namespace) -> int:
         try:
             proxy = library.get(args.show)
         except KeyError as exc:
-            raise UserError(exc.args[0]) from None
+            raise UsageError(exc.args[0]) from None
         for key, value in vars(proxy).items():
             if value not in ("", None, ()):
                 shown = ";".join(value) if isinstance(value, tuple) else value
@@ -41,7 +41,7 @@ def handle(args: argparse.Namespace) -> int:
             try:
                 rebased = library.rebased_value(proxy.id, args.year)
             except PriceYearError as exc:
-                raise UserError(str(exc)) from None
+                raise UsageError(str(exc)) from None
             print(f"{'rebased':>13}: {money(rebased, 2)} in {args.year} prices (HM Treasury GDP deflator)")
         return 0
     found = library.search(args.search, args.measure, args.value_type, args.beneficiary)

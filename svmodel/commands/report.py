@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from svmodel.commands._common import UserError, add_proxies_option
+from svmodel.commands._common import UsageError, add_proxies_option
 
 EXIT_FAILURES = 2
 
@@ -50,21 +50,21 @@ def handle(args: argparse.Namespace) -> int:
     files = [Path(f) for f in args.files]
     missing = [str(f) for f in files if not f.is_file()]
     if missing:
-        raise UserError(f"no such scenario file: {', '.join(missing)}")
+        raise UsageError(f"no such scenario file: {', '.join(missing)}")
     if args.workers is not None and args.workers < 0:
-        raise UserError(f"--workers: {args.workers} is not allowed; expected 0 or more")
+        raise UsageError(f"--workers: {args.workers} is not allowed; expected 0 or more")
     draws = DEFAULT_DRAWS if args.draws is None else args.draws
     if draws < 0:
-        raise UserError(f"--draws: {draws} is not allowed; expected 0 or more")
+        raise UsageError(f"--draws: {draws} is not allowed; expected 0 or more")
     notebook = Path(args.notebook) if args.notebook else REPORT_NOTEBOOK
     if not notebook.is_file():
-        raise UserError(f"--notebook: {notebook} does not exist")
+        raise UsageError(f"--notebook: {notebook} does not exist")
     for pack in args.proxies:
         if not Path(pack).is_file():
-            raise UserError(f"--proxies: {pack} does not exist")
+            raise UsageError(f"--proxies: {pack} does not exist")
     out = Path(args.out)
     if out.exists() and not out.is_dir():
-        raise UserError(f"--out: {out} exists and is not a folder")
+        raise UsageError(f"--out: {out} exists and is not a folder")
     options = BatchOptions(
         draws=draws, seed=DEFAULT_SEED if args.seed is None else args.seed, workers=args.workers,
         scheduler=args.scheduler, notebook=notebook, proxy_packs=[Path(p) for p in args.proxies],
@@ -75,7 +75,7 @@ def handle(args: argparse.Namespace) -> int:
         try:
             import distributed  # noqa: F401
         except ImportError:
-            raise UserError("--scheduler needs Dask: pip install 'svmodel[distributed]'") from None
+            raise UsageError("--scheduler needs Dask: pip install 'svmodel[distributed]'") from None
     result = run_batch(files, out, options)
     counts = result.counts()
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))

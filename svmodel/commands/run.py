@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from svmodel.util.atomic import write_text_atomic
-from svmodel.commands._common import UserError, add_proxies_option, library_from_args
+from svmodel.commands._common import UsageError, add_proxies_option, library_from_args
 from svmodel.util.formatting import money, months, percent, ratio
 from svmodel.results import BREAKDOWNS, Results, evaluate
 from svmodel.scenario import load_scenario
@@ -36,7 +36,7 @@ def handle(args: argparse.Namespace) -> int:
         try:
             written = write_csv_tables(results, Path(args.csv))
         except OSError as exc:
-            raise UserError(f"--csv {args.csv}: cannot write the tables: {exc.strerror or exc}") from None
+            raise UsageError(f"--csv {args.csv}: cannot write the tables: {exc.strerror or exc}") from None
     print(results.to_json() if args.json else summary(results))
     if args.csv and not args.json:
         print(f"\nwrote {len(written)} CSV tables to {args.csv}")
@@ -61,7 +61,7 @@ def csv_tables(results: Results) -> dict[str, pd.DataFrame]:
 def write_csv_tables(results: Results, directory: Path) -> list[Path]:
     """Write every table as CSV, each atomically; returns the paths written."""
     if directory.exists() and not directory.is_dir():
-        raise UserError(f"--csv {directory}: exists and is not a folder")
+        raise UsageError(f"--csv {directory}: exists and is not a folder")
     written = []
     for name, frame in csv_tables(results).items():
         text = frame.to_csv(index=False, lineterminator="\n")

@@ -10,11 +10,11 @@ from typing import Any
 
 import pandas as pd
 
-from svmodel.commands._common import UserError, add_proxies_option, library_from_args
+from svmodel.parameters import PARAMETERS
+from svmodel.commands._common import UsageError, add_proxies_option, library_from_args
 from svmodel.util.formatting import money, percent, ratio
 from svmodel.scenario import load_scenario
 
-FRACTION_PARAMETERS = ("deadweight", "displacement", "attribution", "drop_off", "discount_rate")
 
 
 def _whole(text: str, name: str, minimum: int) -> int:
@@ -69,7 +69,7 @@ def handle(args: argparse.Namespace) -> int:
                                     target_ratio=args.target,
                                     default_from_confidence=args.default_distributions)
     except ValueError as exc:
-        raise UserError(f"{args.file}: {exc}") from None
+        raise UsageError(f"{args.file}: {exc}") from None
     print(json.dumps(report, indent=2, ensure_ascii=False) if args.json else readable(report, args.top))
     return 0
 
@@ -77,7 +77,7 @@ def handle(args: argparse.Namespace) -> int:
 def _value(parameter: str, value: Any) -> str:
     if value is None:
         return "n/a"
-    if parameter in FRACTION_PARAMETERS:
+    if parameter in PARAMETERS and PARAMETERS[parameter].percent_text:
         return percent(value, 1)
     if parameter == "value":
         return money(value, 2)

@@ -18,7 +18,7 @@ import json
 import sys
 from pathlib import Path
 
-from svmodel.commands._common import UserError, add_proxies_option, library_from_args
+from svmodel.commands._common import UsageError, add_proxies_option, library_from_args
 from svmodel.procurement.spec import load_spec
 
 
@@ -66,7 +66,7 @@ def _spec(args: argparse.Namespace):
 def _out_dir(value: str) -> Path:
     path = Path(value)
     if path.exists() and not path.is_dir():
-        raise UserError(f"--out {value}: exists and is not a folder")
+        raise UsageError(f"--out {value}: exists and is not a folder")
     return path
 
 
@@ -81,7 +81,7 @@ def handle_template(args: argparse.Namespace) -> int:
         written = write_template(spec, out, stem)
         written.append(write_delivery_template(spec, out / f"{stem}_delivery_return.csv"))
     except OSError as exc:
-        raise UserError(f"--out {args.out}: cannot write the forms: {exc.strerror or exc}") from None
+        raise UsageError(f"--out {args.out}: cannot write the forms: {exc.strerror or exc}") from None
     for path in written:
         print(f"wrote {path}")
     for warning in spec.warnings:
@@ -98,7 +98,7 @@ def handle_evaluate(args: argparse.Namespace) -> int:
         for failure in evaluation.failures:
             for problem in failure.problems:
                 print(f"error: {problem}", file=sys.stderr)
-        raise UserError("no bid could be read; nothing to evaluate")
+        raise UsageError("no bid could be read; nothing to evaluate")
     if args.out:
         out = _out_dir(args.out)
         try:
@@ -110,7 +110,7 @@ def handle_evaluate(args: argparse.Namespace) -> int:
             written.append(write_bytes_atomic(out / "social_value_by_bid.png",
                                               png_bytes(charts.social_value_by_bid(evaluation))))
         except OSError as exc:
-            raise UserError(f"--out {args.out}: cannot write: {exc.strerror or exc}") from None
+            raise UsageError(f"--out {args.out}: cannot write: {exc.strerror or exc}") from None
     print(evaluation.to_json() if args.json else summary(evaluation))
     if args.out and not args.json:
         print(f"\nwrote {len(written)} files to {args.out}")
@@ -136,7 +136,7 @@ def handle_monitor(args: argparse.Namespace) -> int:
             write_text_atomic(out / "monitoring.json", json.dumps(monitoring.to_dict(), indent=2) + "\n")
             write_bytes_atomic(out / "variance.png", png_bytes(charts.delivery_variance(monitoring)))
         except OSError as exc:
-            raise UserError(f"--out {args.out}: cannot write: {exc.strerror or exc}") from None
+            raise UsageError(f"--out {args.out}: cannot write: {exc.strerror or exc}") from None
     print(json.dumps(monitoring.to_dict(), indent=2) if args.json else monitoring.text())
     if args.out and not args.json:
         print(f"\nwrote monitoring.csv, monitoring.json and variance.png to {args.out}")

@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from svmodel.parameters import PARAMETERS
+
 # Sheet names, in workbook order.
 SCENARIO = "Scenario"
 INPUTS = "Inputs"
@@ -85,13 +87,13 @@ VALUE_MAP_STAGES: tuple[Stage, ...] = (
     )),
     Stage("Stage 3: Evidencing outcomes and giving them a value", (
         Column("indicator", "Indicator", "How would you measure it?", 28),
-        Column("quantity", "Quantity", "How much change was there?", 11, COUNT),
-        Column("duration", "Duration (years)", "How long does it last?", 10, "0"),
-        Column("start_year", "Outcome start (year)", "First year it counts: 1 = the first year", 10, "0"),
+        Column("quantity", PARAMETERS["quantity"].heading, "How much change was there?", 11, COUNT),
+        Column("duration", PARAMETERS["duration"].heading, "How long does it last?", 10, "0"),
+        Column("start_year", PARAMETERS["start_year"].heading, "First year it counts: 1 = the first year", 10, "0"),
         Column("proxy", "Proxy id", "Id in the svmodel proxy library; blank for your own value", 20),
         Column("proxy_name", "Financial proxy", "What proxy would you use to value the change?", 30),
         Column("unit", "Unit", "What the value is per", 16),
-        Column("amount", "Proxy value (£)", "The value in the proxy's own price year", 13, MONEY),
+        Column("amount", PARAMETERS["value"].heading, "The value in the proxy's own price year", 13, MONEY),
         Column("price_year", "Price year", "e.g. 2019, or a financial year such as 2013/14", 10),
         Column("factor", "Deflator factor", "GDP deflator: scenario price year / proxy price year",
                11, FACTOR, formula=True),
@@ -106,10 +108,10 @@ VALUE_MAP_STAGES: tuple[Stage, ...] = (
                "of the total unless the scenario includes transfers", 10, formula=True, derived=True),
     )),
     Stage("Stage 4: Establishing impact", (
-        Column("deadweight", "Deadweight (%)", "What would have happened without the activity?", 11, PERCENT),
-        Column("displacement", "Displacement (%)", "What activity would you displace?", 11, PERCENT),
-        Column("attribution", "Attribution (%)", "Who else contributed to the change?", 11, PERCENT),
-        Column("drop_off", "Drop-off (%)", "Does the outcome drop off in future years?", 11, PERCENT),
+        Column("deadweight", PARAMETERS["deadweight"].heading, "What would have happened without the activity?", 11, PERCENT),
+        Column("displacement", PARAMETERS["displacement"].heading, "What activity would you displace?", 11, PERCENT),
+        Column("attribution", PARAMETERS["attribution"].heading, "Who else contributed to the change?", 11, PERCENT),
+        Column("drop_off", PARAMETERS["drop_off"].heading, "Does the outcome drop off in future years?", 11, PERCENT),
         Column("impact", "Impact (£)", "Quantity x value, less deadweight, displacement and attribution",
                14, MONEY, formula=True),
     )),
@@ -122,8 +124,8 @@ VALUE_MAP_COLUMNS: tuple[Column, ...] = tuple(c for s in VALUE_MAP_STAGES for c 
 INPUT_COLUMNS: tuple[Column, ...] = (
     Column("stakeholder", "Stakeholder", "Who invests?", 24),
     Column("description", "Description", "What do they invest?", 34),
-    Column("amount", "Amount (£)", "Value in the scenario price year", 14, MONEY),
-    Column("year", "Year", "Years from now: 0 = today, not discounted", 8, "0"),
+    Column("amount", PARAMETERS["amount"].heading, "Value in the scenario price year", 14, MONEY),
+    Column("year", PARAMETERS["year"].heading, "Years from now: 0 = today, not discounted", 8, "0"),
     Column("discount_factor", "Discount factor", "From the Discounting sheet", 12, FACTOR, formula=True),
     Column("present_value", "Present value (£)", "Amount x discount factor", 14, MONEY, formula=True),
     Column("notes", "Notes", "", 30),

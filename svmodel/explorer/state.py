@@ -27,8 +27,8 @@ from svmodel.errors import StateError
 from svmodel.engine import SCHEDULES, LineArrays, compute
 from svmodel.util.formatting import money, months, ratio
 from svmodel.results import Results
+from svmodel.parameters import ADJUSTMENTS, PARAMETERS
 from svmodel.scenario.schema import (
-    ADJUSTMENTS,
     Discounting,
     Scenario,
     ScenarioError,
@@ -40,8 +40,10 @@ FLAT = "flat"
 """The discounting choice meaning "a flat rate" (the other choices are schedule names)."""
 
 SCHEDULE_CHOICES: tuple[str, ...] = (FLAT, *SCHEDULES)
-MAX_DURATION = 100
 LINE_FIELDS = ("quantity", "unit_value", *ADJUSTMENTS, "duration")
+#: Each line control and the registry parameter that bounds it (`unit_value` is the proxy value
+#: rebased to the scenario's prices).
+LINE_CONTROLS = {name: ("value" if name == "unit_value" else name) for name in LINE_FIELDS}
 
 
 @dataclass(frozen=True)
@@ -128,35 +130,22 @@ def check_state(scenario: Scenario, state: ExplorerState) -> None:
     if len(state.inputs) != len(scenario.model.inputs):
         problems.append(("inputs", "the explorer's inputs do not match the scenario's inputs"))
     for line in state.lines:
-        where = f"outcome {line.id}"
-        for name in ("quantity", "unit_value"):
-            value = getattr(line, name)
-            if not _finite(value) or value < 0:
-                label = "proxy value" if name == "unit_value" else name
-                problems.append((f"{where} {label}", f"{value!r} is not allowed; expected a number of at least 0"))
-        for name in ADJUSTMENTS:
-            value = getattr(line, name)
-            if not _finite(value) or not 0 <= value <= 1:
-                problems.append((f"{where} {name.replace('_', '-')}",
-                                 f"{value!r} is not allowed; expected a fraction from 0 to 1 (0% to 100%)"))
-        if not _finite(line.duration) or int(line.duration) != line.duration or not 1 <= line.duration <= MAX_DURATION:
-            problems.append((f"{where} duration", f"{line.duration!r} is not allowed; expected a whole "
-                                                  f"number of years from 1 to {MAX_DURATION}"))
+        for field_name, parameter in LINE_CONTROLS.items():
+            message = PARAMETERS[parameter].problem(getattr(line, field_name))
+            if message:
+                problems.append((f"outcome {line.id} {PARAMETERS[parameter].label.lower()}", message))
     for index, item in enumerate(state.inputs):
-        where = f"input {index + 1}"
-        if not _finite(item.amount) or item.amount < 0:
-            problems.append((f"{where} amount", f"{item.amount!r} is not allowed; expected pounds, at least 0"))
-        if not _finite(item.year) or int(item.year) != item.year or item.year < 0:
-            problems.append((f"{where} year", f"{item.year!r} is not allowed; expected a whole number of "
-                                              "years from now, at least 0"))
+        for parameter in ("amount", "year"):
+            message = PARAMETERS[parameter].problem(getattr(item, parameter))
+            if message:
+                problems.append((f"input {index + 1} {parameter}", message))
     if state.inputs and all(_finite(i.amount) for i in state.inputs) and sum(i.amount for i in state.inputs) == 0:
         problems.append(("inputs", "the inputs total £0: the SROI ratio (value / inputs) is undefined"))
     if state.schedule not in SCHEDULE_CHOICES:
         problems.append(("discounting", f"{state.schedule!r} is not allowed; expected one of "
                                         f"{', '.join(SCHEDULE_CHOICES)}"))
-    elif state.schedule == FLAT and (not _finite(state.rate) or not 0 <= state.rate < 1):
-        problems.append(("discount rate", f"{state.rate!r} is not allowed; expected a rate from 0 to "
-                                          "just under 1, such as 0.035"))
+    elif state.schedule == FLAT and not PARAMETERS["discount_rate"].contains(state.rate):
+        problems.append(("discount rate", PARAMETERS["discount_rate"].problem(state.rate)))
     if problems:
         raise StateError(problems)
 

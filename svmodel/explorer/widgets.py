@@ -28,9 +28,9 @@ from typing import Any, Callable
 
 import ipywidgets as W
 
+from svmodel.parameters import ADJUSTMENTS, PARAMETERS
 from svmodel.explorer.state import (
     FLAT,
-    MAX_DURATION,
     ExplorerState,
     InputState,
     LineState,
@@ -59,12 +59,10 @@ SCHEDULE_LABELS = (
     ("Green Book declining schedule (3.5%, then 3.0% after 30 years...)", "green_book"),
     ("Green Book health schedule (1.5%, then 1.29% after 30 years...)", "green_book_health"),
 )
-ADJUSTMENT_LABELS = (
-    ("deadweight", "Deadweight %", "share that would have happened anyway"),
-    ("displacement", "Displacement %", "share that only moved elsewhere"),
-    ("attribution", "Attribution %", "share owed to other organisations or services"),
-    ("drop_off", "Drop-off %", "yearly fall in the outcome from its second year"),
-)
+ADJUSTMENT_LABELS = tuple((name, f"{PARAMETERS[name].label} %", PARAMETERS[name].help)
+                          for name in ADJUSTMENTS)
+QUANTITY, VALUE, DURATION = PARAMETERS["quantity"], PARAMETERS["value"], PARAMETERS["duration"]
+AMOUNT, YEAR = PARAMETERS["amount"], PARAMETERS["year"]
 CHARTS = (("value_by_year", None, (7.5, 2.8)), ("stakeholder", "stakeholder", (7.5, 2.4)),
           ("value_type", "value_type", (7.5, 1.9)))
 _STYLE = {"description_width": "150px"}
@@ -251,9 +249,11 @@ class ScenarioExplorer:
         panels = []
         for line, s in zip(scenario.lines, state.lines):
             controls: dict[str, W.Widget] = {
-                "quantity": W.BoundedFloatText(value=s.quantity, min=0, max=1e12, step=1,
-                                               description="Quantity", style=_STYLE, layout=_WIDE),
-                "unit_value": W.BoundedFloatText(value=round(s.unit_value, 2), min=0, max=1e12, step=1,
+                "quantity": W.BoundedFloatText(value=s.quantity, min=QUANTITY.low, max=QUANTITY.high, step=1,
+                                               description=QUANTITY.label, tooltip=QUANTITY.help,
+                                               style=_STYLE, layout=_WIDE),
+                "unit_value": W.BoundedFloatText(value=round(s.unit_value, 2), min=VALUE.low,
+                                                 max=VALUE.high, step=1, tooltip=VALUE.help,
                                                  description=f"Proxy value (£, {model.price_year})",
                                                  style=_STYLE, layout=_WIDE),
             }
@@ -261,8 +261,9 @@ class ScenarioExplorer:
                 controls[name] = _slider(label, _pct(getattr(s, name)), tip)
                 controls[name].add_class(f"svx-{line.id}-{name}")
             controls["duration"] = W.IntSlider(
-                value=s.duration, min=1, max=min(MAX_DURATION, max(10, 2 * s.duration)),
-                description="Duration (years)", continuous_update=False, style=_STYLE, layout=_WIDE)
+                value=s.duration, min=int(DURATION.low),
+                max=int(min(DURATION.high, max(10, 2 * s.duration))), description=DURATION.heading,
+                tooltip=DURATION.help, continuous_update=False, style=_STYLE, layout=_WIDE)
             for name, widget in controls.items():
                 widget.add_class(f"svx-{line.id}-{name}")
                 widget.observe(self._changed, names="value")
@@ -301,9 +302,11 @@ class ScenarioExplorer:
         self.input_controls: list[tuple[W.BoundedFloatText, W.BoundedIntText]] = []
         input_rows = []
         for index, (item, s) in enumerate(zip(model.inputs, state.inputs)):
-            amount = W.BoundedFloatText(value=s.amount, min=0, max=1e13, step=1000,
-                                        description="Amount (£)", layout=W.Layout(width="260px"))
-            year = W.BoundedIntText(value=s.year, min=0, max=100, description="Year",
+            amount = W.BoundedFloatText(value=s.amount, min=AMOUNT.low, max=AMOUNT.high, step=1000,
+                                        description=AMOUNT.heading, tooltip=AMOUNT.help,
+                                        layout=W.Layout(width="260px"))
+            year = W.BoundedIntText(value=s.year, min=int(YEAR.low), max=int(YEAR.high),
+                                    description=YEAR.label, tooltip=YEAR.help,
                                     layout=W.Layout(width="160px"))
             amount.add_class(f"svx-input-{index}-amount")
             for widget in (amount, year):

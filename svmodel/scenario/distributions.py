@@ -5,7 +5,7 @@ Each entry maps a parameter key to a distribution, e.g.
 ``"<outcome_id>.<parameter>"`` for an outcome line's parameter, or ``discount_rate`` /
 ``inputs`` for the scenario-wide ones (DESIGN.md section 2). This module validates the entries
 (every problem names the key and the field within it) and samples them with numpy's
-`Generator`, all draws at once. It imports nothing from the rest of svmodel, so that
+`Generator`, all draws at once. It depends only on the parameter registry, so that
 `svmodel.scenario` can call `check_uncertainty_spec` while validating a file.
 
 Distributions: uniform, triangular, PERT (Vose's modified beta, shape lambda = 4), normal and
@@ -28,54 +28,23 @@ from typing import Any, Iterable
 
 import numpy as np
 from scipy.special import ndtr, ndtri
-from svmodel.errors import DistributionError
 
-LINE_PARAMETERS = ("quantity", "value", "deadweight", "displacement", "attribution", "drop_off",
-                   "duration")
-SCENARIO_PARAMETERS = ("discount_rate", "inputs")
-PARAMETERS = LINE_PARAMETERS + SCENARIO_PARAMETERS
-FRACTIONS = ("deadweight", "displacement", "attribution", "drop_off")
+from svmodel.errors import DistributionError
+from svmodel.parameters import (
+    FRACTIONS,
+    LINE_PARAMETERS,
+    PARAMETERS,
+    SCENARIO_PARAMETERS,
+    UNCERTAIN_PARAMETERS,
+    Parameter,
+)
+
+#: Each parameter's bounds, from the one registry (svmodel.parameters); draws outside them are
+#: never produced.
+RANGES: dict[str, Parameter] = {name: PARAMETERS[name] for name in UNCERTAIN_PARAMETERS}
 
 SubPath = tuple[str | int, ...]
 
-
-@dataclass(frozen=True)
-class FieldRange:
-    """The values a parameter may take; draws outside it are never produced."""
-
-    low: float
-    high: float
-    text: str
-    low_open: bool = False
-    high_open: bool = False
-    whole: bool = False
-    percent_text: bool = False  # accepts "30%" as well as 0.3
-
-    def contains(self, x: float) -> bool:
-        above = x > self.low if self.low_open else x >= self.low
-        below = x < self.high if self.high_open else x <= self.high
-        return bool(above and below and (not self.whole or float(x).is_integer()))
-
-    def contains_all(self, x: np.ndarray) -> bool:
-        above = x > self.low if self.low_open else x >= self.low
-        below = x < self.high if self.high_open else x <= self.high
-        ok = above & below & np.isfinite(x)
-        if self.whole:
-            ok &= x == np.round(x)
-        return bool(np.all(ok))
-
-
-_FRACTION = "a fraction from 0 to 1 (or a percentage such as \"30%\")"
-RANGES: dict[str, FieldRange] = {
-    "quantity": FieldRange(0.0, math.inf, "a number of at least 0"),
-    "value": FieldRange(0.0, math.inf, "an amount of at least 0, in the proxy's own price year"),
-    **{name: FieldRange(0.0, 1.0, _FRACTION, percent_text=True) for name in FRACTIONS},
-    "duration": FieldRange(1.0, math.inf, "a whole number of years, at least 1", whole=True),
-    "discount_rate": FieldRange(0.0, 1.0, "a rate from 0 up to (not including) 1, such as 0.035",
-                                high_open=True, percent_text=True),
-    "inputs": FieldRange(0.0, math.inf, "a factor above 0 that scales every input (1 = as given)",
-                         low_open=True),
-}
 
 # Required and optional numeric fields of each distribution; `dist`, `source` and `note` are
 # accepted everywhere (a source or note records why the range was chosen, as the SROI Guide
@@ -145,7 +114,7 @@ class Distribution:
     label: str = ""  # why it was chosen, e.g. "default from medium confidence"
 
     @property
-    def range(self) -> FieldRange:
+    def range(self) -> Parameter:
         return RANGES[self.parameter]
 
     # ------------------------------------------------------------------ bounds
@@ -370,7 +339,7 @@ def parse_distribution(key: str, parameter: str, spec: Any, label: str = "") -> 
     return Distribution(key=key, parameter=parameter, kind=kind, params=params, label=label)
 
 
-def _expect(kind: str, name: str, field_range: FieldRange) -> str:
+def _expect(kind: str, name: str, field_range: Parameter) -> str:
     if name in ("low", "high", "mode", "mean"):
         return field_range.text
     if name in ("sd", "sigma"):
@@ -378,13 +347,13 @@ def _expect(kind: str, name: str, field_range: FieldRange) -> str:
     return "a number above 0"
 
 
-def _range_message(value: float, rng: FieldRange) -> str:
+def _range_message(value: float, rng: Parameter) -> str:
     if rng.whole and not float(value).is_integer():
         return f"{_fmt(value)} is not a whole number; expected {rng.text}"
     return f"{_fmt(value)} is outside the valid range; expected {rng.text}"
 
 
-def _in_range(value: float, name: str, rng: FieldRange, here: SubPath,
+def _in_range(value: float, name: str, rng: Parameter, here: SubPath,
               problems: list[tuple[SubPath, str]]) -> bool:
     if not rng.contains(value):
         problems.append((here + (name,), _range_message(value, rng)))
@@ -392,7 +361,7 @@ def _in_range(value: float, name: str, rng: FieldRange, here: SubPath,
     return True
 
 
-def _check_bounded(params: dict[str, Any], rng: FieldRange, here: SubPath,
+def _check_bounded(params: dict[str, Any], rng: Parameter, here: SubPath,
                    problems: list[tuple[SubPath, str]]) -> None:
     names = [n for n in ("low", "mode", "high") if n in params]
     ok = all([_in_range(params[n], n, rng, here, problems) for n in names])
@@ -410,7 +379,7 @@ def _check_bounded(params: dict[str, Any], rng: FieldRange, here: SubPath,
                                              "shape lambda must be above 0 (usually 4)"))
 
 
-def _check_beta(params: dict[str, Any], rng: FieldRange, here: SubPath,
+def _check_beta(params: dict[str, Any], rng: Parameter, here: SubPath,
                 problems: list[tuple[SubPath, str]]) -> None:
     for name in ("alpha", "beta"):
         if params[name] <= 0:
@@ -428,7 +397,7 @@ def _check_beta(params: dict[str, Any], rng: FieldRange, here: SubPath,
             problems.append((here + ("high",), f"{_fmt(high)} is not above low ({_fmt(low)})"))
 
 
-def _check_normal_family(params: dict[str, Any], rng: FieldRange, here: SubPath,
+def _check_normal_family(params: dict[str, Any], rng: Parameter, here: SubPath,
                          problems: list[tuple[SubPath, str]]) -> None:
     for name in ("sd", "sigma"):
         if name in params and params[name] < 0:
@@ -443,7 +412,7 @@ def _check_normal_family(params: dict[str, Any], rng: FieldRange, here: SubPath,
         problems.append((here + ("high",), f"{_fmt(params['high'])} is below low ({_fmt(params['low'])})"))
 
 
-def _check_normal(params: dict[str, Any], rng: FieldRange, here: SubPath,
+def _check_normal(params: dict[str, Any], rng: Parameter, here: SubPath,
                   problems: list[tuple[SubPath, str]]) -> None:
     _check_normal_family(params, rng, here, problems)
     if problems:
@@ -458,7 +427,7 @@ def _check_normal(params: dict[str, Any], rng: FieldRange, here: SubPath,
                                            f"expected {rng.text}"))
 
 
-def _check_lognormal(params: dict[str, Any], rng: FieldRange, here: SubPath,
+def _check_lognormal(params: dict[str, Any], rng: Parameter, here: SubPath,
                      problems: list[tuple[SubPath, str]]) -> None:
     has_log = "mu" in params or "sigma" in params
     has_nat = "mean" in params or "sd" in params
@@ -494,7 +463,7 @@ def _check_lognormal(params: dict[str, Any], rng: FieldRange, here: SubPath,
                                            f"to; expected {rng.text}"))
 
 
-def _parse_discrete(spec: dict[str, Any], parameter: str, rng: FieldRange, here: SubPath,
+def _parse_discrete(spec: dict[str, Any], parameter: str, rng: Parameter, here: SubPath,
                     params: dict[str, Any], problems: list[tuple[SubPath, str]]) -> None:
     values = spec.get("values")
     if not isinstance(values, list) or not values:

@@ -33,6 +33,7 @@ from pydantic_core import PydanticCustomError
 
 from svmodel.util.atomic import write_text_atomic
 from svmodel.scenario.double_counting import double_counting
+from svmodel.parameters import ADJUSTMENTS, FRACTIONS, PARAMETERS
 from svmodel.library.deflators import PriceYear, PriceYearError
 from svmodel.scenario.distributions import check_uncertainty_spec
 from svmodel.library.proxies import Proxy, ProxyLibrary, ProxyLibraryError, default_library
@@ -41,11 +42,9 @@ from svmodel.scenario.yamlio import Path_, YamlProblem, format_path, load_yaml
 
 SCHEMA_VERSIONS = (1,)
 DISCOUNT_SCHEDULES = ("green_book", "green_book_health")
-ADJUSTMENTS = ("deadweight", "displacement", "attribution", "drop_off")
 
 
 # --------------------------------------------------------------------------- field types
-_FRACTION_TEXT = 'a fraction from 0 to 1 (such as 0.3) or a percentage from "0%" to "100%"'
 ALLOWED: dict[str, str] = {
     "svmodel": "the schema version: 1",
     "name": "a text naming the scenario",
@@ -53,29 +52,29 @@ ALLOWED: dict[str, str] = {
     "kind": "forecast or evaluative",
     "price_year": "a calendar year covered by the GDP deflator series",
     "discounting": "a mapping with rate and first_year_discounted",
-    "rate": "a discount rate from 0 to 1 such as 0.035, or one of: " + ", ".join(DISCOUNT_SCHEDULES),
+    "rate": PARAMETERS["discount_rate"].allowed + ", or one of: " + ", ".join(DISCOUNT_SCHEDULES),
     "first_year_discounted": "true (SROI Guide) or false (Green Book: year 1 undiscounted)",
     "inputs": "a list of at least one input with stakeholder, amount and year",
     "outcomes": "a list of at least one outcome",
     "stakeholder": "a text naming who contributes or benefits",
     "description": "a text",
-    "amount": "a number of pounds, at least 0, without currency sign or thousands separators (e.g. 250000)",
-    "year": "a whole number of years from now, at least 0 (0 = today, not discounted)",
+    "amount": PARAMETERS["amount"].allowed + ", without currency sign or thousands separators (e.g. 250000)",
+    "year": PARAMETERS["year"].allowed + " (0 = today, not discounted)",
     "id": "a name made of letters, digits, _ or -, starting with a letter, unique in the file",
     "outcome": "a text describing the outcome",
     "measure": "a framework measure id such as K10",
     "indicator": "a text",
-    "quantity": "a number of at least 0",
+    "quantity": PARAMETERS["quantity"].allowed,
     "proxy": "an id from the proxy library (see `svmodel proxies`)",
     "value": "a mapping with amount, price_year and source",
     "source": "a text citing where the value comes from",
-    "duration": "a whole number of years, at least 1",
-    "start_year": "a whole number of at least 1 (1 = the first year)",
+    "duration": PARAMETERS["duration"].allowed,
+    "start_year": PARAMETERS["start_year"].allowed + " (1 = the first year)",
     "uncertainty": "a mapping from 'outcome_id.parameter' to a distribution such as {dist: uniform, low: 0.2, high: 0.4}",
     "proxies": "a list of proxy pack CSV files, relative to the scenario file",
     "value_type": "one of fiscal, economic, social",
     "include_transfers": "false (default: transfer payments are fiscal only, outside the total) or true",
-    **{name: _FRACTION_TEXT for name in ADJUSTMENTS},
+    **{name: PARAMETERS[name].allowed for name in ADJUSTMENTS},
 }
 
 
@@ -114,16 +113,25 @@ def _rate(value: Any) -> float | str:
     if isinstance(value, str):
         raise PydanticCustomError("unknown_schedule", "unknown discounting schedule")
     rate = _number(value)
-    if not 0 <= rate < 1:
+    if not PARAMETERS["discount_rate"].contains(rate):
         raise PydanticCustomError("rate_range", "out of range")
     return rate
 
 
+def _bounded(name: str) -> Any:
+    """pydantic bounds of registry parameter `name` (svmodel.parameters)."""
+    p = PARAMETERS[name]
+    return Field(**{"gt" if p.low_open else "ge": p.low, "lt" if p.high_open else "le": p.high})
+
+
 Number = Annotated[float, BeforeValidator(_number)]
 NonNegative = Annotated[float, BeforeValidator(_number), Field(ge=0)]
-Fraction = Annotated[float, BeforeValidator(_fraction), Field(ge=0, le=1)]
+Fraction = Annotated[float, BeforeValidator(_fraction), _bounded(FRACTIONS[0])]  # every fraction: 0..1
 Years = Annotated[int, BeforeValidator(_whole)]
 Text = Annotated[str, Field(min_length=1)]
+Quantity = Annotated[float, BeforeValidator(_number), _bounded("quantity")]
+Money = Annotated[float, BeforeValidator(_number), _bounded("amount")]
+ProxyValue = Annotated[float, BeforeValidator(_number), _bounded("value")]
 
 
 def _library(info: ValidationInfo) -> ProxyLibrary:
@@ -137,7 +145,7 @@ class _Strict(BaseModel):
 class InlineValue(_Strict):
     """A financial proxy given in the scenario file itself."""
 
-    amount: NonNegative
+    amount: ProxyValue
     price_year: int | str
     source: Text
     url: str = ""
@@ -177,8 +185,8 @@ class Input(_Strict):
 
     stakeholder: Text
     description: str = ""
-    amount: NonNegative
-    year: Annotated[Years, Field(ge=0)] = 0
+    amount: Money
+    year: Annotated[Years, _bounded("year")] = 0
     notes: str = ""
 
 
@@ -190,15 +198,15 @@ class Outcome(_Strict):
     outcome: Text
     measure: str | None = None
     indicator: str | None = None
-    quantity: NonNegative
+    quantity: Quantity
     proxy: str | None = None
     value: InlineValue | None = None
     deadweight: Fraction = 0.0
     displacement: Fraction = 0.0
     attribution: Fraction = 0.0
     drop_off: Fraction = 0.0
-    duration: Annotated[Years, Field(ge=1)] = 1
-    start_year: Annotated[Years, Field(ge=1)] = 1
+    duration: Annotated[Years, _bounded("duration")] = 1
+    start_year: Annotated[Years, _bounded("start_year")] = 1
     notes: str = ""
 
     @field_validator("proxy")

@@ -20,10 +20,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from svmodel.parameters import FRACTIONS, LINE_PARAMETERS, SCENARIO_PARAMETERS
 from svmodel.scenario.distributions import (
-    FRACTIONS,
-    LINE_PARAMETERS,
-    SCENARIO_PARAMETERS,
     Distribution,
     parse_distribution,
     parse_key,

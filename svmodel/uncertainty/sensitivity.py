@@ -25,7 +25,8 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import brentq
 
-from svmodel.scenario.distributions import FRACTIONS, RANGES
+from svmodel.parameters import FRACTIONS
+from svmodel.scenario.distributions import RANGES
 from svmodel.scenario import Scenario
 from svmodel.uncertainty.model import Key, ModelArrays, evaluate
 from svmodel.uncertainty.ranges import all_keys, one_way_range, scenario_distributions
@@ -36,8 +37,8 @@ ONE_WAY_COLUMNS = ["line", "parameter", "base", "low", "high", "ratio_low", "rat
 SWITCHING_COLUMNS = ["line", "parameter", "base", "switching_value", "change_percent", "reachable",
                      "reason"]
 LINEAR = ("quantity", "value", "deadweight", "displacement", "attribution")
-MAX_DURATION = 100  # years searched for a duration switching value
-MAX_RATE = 0.99  # highest discount rate searched
+MAX_DURATION = int(RANGES["duration"].high)  # years searched for a duration switching value
+MAX_RATE = 0.99  # highest discount rate searched (the registry's bound, 1, is open)
 GRID_POINTS = 201
 
 
@@ -145,7 +146,7 @@ class _Solver:
 
     def _describe(self, key: Key, value: float) -> str:
         parameter = key[1]
-        if parameter in FRACTIONS or parameter == "discount_rate":
+        if RANGES[parameter].percent_text:
             return f"{parameter} {value * 100:.4g}%"
         return f"{parameter} {value:,.6g}"
 

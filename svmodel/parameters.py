@@ -1,0 +1,164 @@
+"""The parameter registry: every model parameter defined once, with its label, unit, kind,
+bounds, help text and reference.
+
+Validation (scenario files, tender files, explorer controls), the explorer's controls, the
+Value Map workbook's column labels, the uncertainty ranges and the switching-value search, and
+the CLI's lists of parameters are all derived from `PARAMETERS`; no other module writes a bound
+or a label of its own. The bounds also keep hostile input finite: a duration, a start year or an
+input year beyond `MAX_YEARS` is refused before any array is allocated.
+
+References: SROI Guide (2012) stage 4 (deadweight, displacement, attribution, drop-off,
+duration); HM Treasury Green Book (2022) Annex A6 (discount rates); OpenFisca's self-describing
+parameters (one definition from which checks, forms and documentation are derived).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Literal
+
+Kind = Literal["fraction", "number", "money", "whole", "rate", "factor"]  # "whole": whole years
+Scope = Literal["line", "input", "scenario"]
+
+#: Longest horizon, in years, of a duration, an outcome start or an input year. The Green Book
+#: publishes discount rates for more than 300 years, but no social value appraisal runs past two
+#: centuries; the bound keeps the year grid (lines x years) small and finite.
+MAX_YEARS = 200
+#: Largest quantity (units of outcome) or amount of money (GBP) a file may state: a trillion,
+#: about half of UK GDP. Larger figures are typing errors, and products of two of them stay
+#: far inside float64's range (1e24 x 200 years).
+MAX_AMOUNT = 1e12
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One model parameter: what it is, where it lives and which values it may take."""
+
+    name: str                 # the scenario field name (the JSON and uncertainty key)
+    label: str                # a human label for controls, columns and reports
+    unit: str                 # shown in headings: "%", "£", "years", "year", "x" or "" (none)
+    kind: Kind
+    scope: Scope
+    low: float
+    high: float
+    help: str
+    reference: str
+    low_open: bool = False
+    high_open: bool = False
+    uncertain: bool = True    # may carry an `uncertainty:` distribution
+
+    @property
+    def whole(self) -> bool:
+        return self.kind == "whole"
+
+    @property
+    def percent_text(self) -> bool:
+        """Accepts "30%" as well as 0.3 in files and shows percentages in views."""
+        return self.kind in ("fraction", "rate")
+
+    @property
+    def heading(self) -> str:
+        """Column heading with its unit, e.g. "Deadweight (%)", "Duration (years)"."""
+        return f"{self.label} ({self.unit})" if self.unit and self.unit != "x" else self.label
+
+    @property
+    def text(self) -> str:
+        return self.allowed
+
+    @property
+    def allowed(self) -> str:
+        """What is allowed, in words, for error messages."""
+        if self.kind == "fraction":
+            return 'a fraction from 0 to 1 (such as 0.3) or a percentage from "0%" to "100%"'
+        if self.kind == "rate":
+            return 'a rate from 0 up to (not including) 1, such as 0.035 or "3.5%"'
+        if self.kind == "whole":
+            return f"a whole number of years from {self.low:g} to {self.high:g}"
+        low = f"above {self.low:g}" if self.low_open else f"at least {self.low:g}"
+        what = {"money": "an amount in pounds", "factor": "a factor"}.get(self.kind, "a number")
+        return f"{what} {low} and at most {self.high:,.0f}"
+
+    def contains(self, value: Any) -> bool:
+        """True when `value` is a finite number inside the bounds (and whole where required)."""
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return False
+        x = float(value)
+        if not math.isfinite(x):
+            return False
+        above = x > self.low if self.low_open else x >= self.low
+        below = x < self.high if self.high_open else x <= self.high
+        return above and below and (not self.whole or x.is_integer())
+
+    def contains_all(self, values: Any) -> bool:
+        """`contains` for every element of an array (draws of a distribution)."""
+        import numpy as np
+
+        x = np.asarray(values, dtype=float)
+        above = x > self.low if self.low_open else x >= self.low
+        below = x < self.high if self.high_open else x <= self.high
+        ok = above & below & np.isfinite(x)
+        if self.whole:
+            ok &= x == np.round(x)
+        return bool(np.all(ok))
+
+    def problem(self, value: Any) -> str | None:
+        """None when `value` is allowed, else a message naming the value and what is allowed."""
+        return None if self.contains(value) else f"{value!r} is not allowed; expected {self.allowed}"
+
+
+_SROI = "SROI Guide (2012) stage 4"
+_PARAMETERS = (
+    Parameter("quantity", "Quantity", "", "number", "line", 0.0, MAX_AMOUNT,
+              "How much change: the number of people, admissions, tonnes... the outcome counts",
+              "SROI Guide (2012) stage 3"),
+    Parameter("value", "Proxy value", "£", "money", "line", 0.0, MAX_AMOUNT,
+              "The financial proxy's value per unit, in its own price year",
+              "SROI Guide (2012) stage 3"),
+    Parameter("deadweight", "Deadweight", "%", "fraction", "line", 0.0, 1.0,
+              "The share of the outcome that would have happened anyway", _SROI),
+    Parameter("displacement", "Displacement", "%", "fraction", "line", 0.0, 1.0,
+              "The share of the outcome that displaces other outcomes", _SROI),
+    Parameter("attribution", "Attribution", "%", "fraction", "line", 0.0, 1.0,
+              "The share of the outcome due to other people or organisations", _SROI),
+    Parameter("drop_off", "Drop-off", "%", "fraction", "line", 0.0, 1.0,
+              "The share by which the outcome declines each year after its first", _SROI),
+    Parameter("duration", "Duration", "years", "whole", "line", 1.0, float(MAX_YEARS),
+              "How many years the outcome lasts", _SROI),
+    Parameter("start_year", "Outcome start", "year", "whole", "line", 1.0, float(MAX_YEARS),
+              "The year the outcome first counts: 1 = the first year", _SROI, uncertain=False),
+    Parameter("amount", "Amount", "£", "money", "input", 0.0, MAX_AMOUNT,
+              "The input's value in the scenario's price year", "SROI Guide (2012) stage 2",
+              uncertain=False),
+    Parameter("year", "Year", "", "whole", "input", 0.0, float(MAX_YEARS),
+              "When the input is made: 0 = today, not discounted",
+              "HM Treasury Green Book (2022) Annex A6", uncertain=False),
+    Parameter("discount_rate", "Discount rate", "%", "rate", "scenario", 0.0, 1.0,
+              "The flat annual discount rate, or the first band of a Green Book schedule",
+              "HM Treasury Green Book (2022) Annex A6", high_open=True),
+    Parameter("inputs", "Inputs (factor)", "x", "factor", "scenario", 0.0, 1000.0,
+              "A factor that scales every input (1 = as given)", "SROI Guide (2012) stage 5",
+              low_open=True),
+)
+
+PARAMETERS: dict[str, Parameter] = {p.name: p for p in _PARAMETERS}
+
+#: The adjustments of SROI Guide stage 4, in the order the Guide applies them.
+ADJUSTMENTS: tuple[str, ...] = ("deadweight", "displacement", "attribution", "drop_off")
+#: Parameters measured as fractions 0..1 (shown as percentages).
+FRACTIONS: tuple[str, ...] = tuple(p.name for p in _PARAMETERS if p.kind == "fraction")
+#: Per-line parameters that can carry an uncertainty distribution (`line_id.parameter`).
+LINE_PARAMETERS: tuple[str, ...] = tuple(p.name for p in _PARAMETERS if p.scope == "line" and p.uncertain)
+#: Scenario-wide parameters that can carry an uncertainty distribution.
+SCENARIO_PARAMETERS: tuple[str, ...] = tuple(p.name for p in _PARAMETERS
+                                             if p.scope == "scenario" and p.uncertain)
+#: Every parameter sensitivity analysis and Monte Carlo can vary.
+UNCERTAIN_PARAMETERS: tuple[str, ...] = LINE_PARAMETERS + SCENARIO_PARAMETERS
+
+
+def parameter(name: str) -> Parameter:
+    """The registry entry for `name`; KeyError names the known parameters."""
+    try:
+        return PARAMETERS[name]
+    except KeyError:
+        raise KeyError(f"unknown parameter {name!r}; known: {', '.join(PARAMETERS)}") from None
