@@ -1,7 +1,7 @@
 """Speed of the scenario explorer's update after a control changes (issue 6).
 
 Times, for a 30-line scenario, medians over repeated runs in this process:
-  1. the state-to-result function (`evaluate_state`) alone;
+  1. the state-to-result function (`state_results`) alone;
   2. the full widget update for the numbers (read controls, evaluate, headline, changes, lines);
   3. the full widget update with the three charts (value by year, by stakeholder, by value type);
 and, as the baseline measured in the same run, a fresh `load_scenario` + `evaluate` from the file.
@@ -25,9 +25,9 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from svmodel.explorer.state import evaluate_state, state_from_scenario  # noqa: E402
+from svmodel.explorer.state import state_results, state_from_scenario  # noqa: E402
 from svmodel.library.proxies import load_library  # noqa: E402
-from svmodel.results import evaluate  # noqa: E402
+from svmodel.results import calculate  # noqa: E402
 from svmodel.scenario import dump_scenario, load_scenario  # noqa: E402
 
 LINES = 30
@@ -75,8 +75,8 @@ def main() -> int:
         base = state_from_scenario(scenario)
         states = [base.with_line("line_07", deadweight=(i % 90) / 100) for i in range(100)]
 
-        baseline = median_ms(lambda i: evaluate(load_scenario(path, library)), args.repeat)
-        state_fn = median_ms(lambda i: evaluate_state(scenario, states[i % 100]), args.repeat * 5)
+        baseline = median_ms(lambda i: calculate(load_scenario(path, library)), args.repeat)
+        state_fn = median_ms(lambda i: state_results(scenario, states[i % 100]), args.repeat * 5)
 
         from svmodel.explorer.widgets import ScenarioExplorer  # widgets only for the widget timings
 
@@ -92,7 +92,7 @@ def main() -> int:
     print(f"scenario explorer, {LINES} outcome lines, medians (ms)")
     rows = [
         ("baseline: load_scenario + evaluate from file", baseline, None),
-        ("state-to-result (evaluate_state)", state_fn, TARGET_NUMBERS_MS),
+        ("state-to-result (state_results)", state_fn, TARGET_NUMBERS_MS),
         ("widget update, numbers", widget_numbers, TARGET_NUMBERS_MS),
         ("widget update, numbers + 3 charts", widget_charts, TARGET_CHARTS_MS),
     ]

@@ -1,6 +1,6 @@
 """Result objects: headline figures, pandas tables, breakdowns and the JSON contract.
 
-`evaluate(scenario)` runs the engine on a validated scenario; `Results.to_json()` gives the
+`calculate(scenario)` runs the engine on a validated scenario; `Results.to_json()` gives the
 output of `svmodel run FILE --json` (DESIGN.md section 2), with a `provenance` block so that
 every figure traces to the scenario file, the proxy library version and svmodel's version.
 """
@@ -210,7 +210,7 @@ class Results:
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
 
 
-def evaluate(scenario: Scenario) -> Results:
+def calculate(scenario: Scenario) -> Results:
     """Run the engine on a validated scenario (DESIGN.md section 3 conventions)."""
     model = scenario.model
     engine = compute(

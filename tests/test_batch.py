@@ -25,12 +25,12 @@ EXAMPLES = ROOT / "params" / "examples"
 # the real engine, and raises when the scenario's name contains "boom".
 TINY_CELLS = [
     "import json\n"
-    "from svmodel.results import evaluate\n"
+    "from svmodel.results import calculate\n"
     "from svmodel.scenario import load_scenario\n"
     "scenario_obj = load_scenario(scenario)",
     "if 'boom' in scenario_obj.name:\n    raise RuntimeError('deliberate failure in ' + scenario_obj.name)",
     "doc = {'schema_version': 1, 'kind': 'svmodel.sroi_report', 'parameters': {'draws': draws, 'seed': seed},\n"
-    "       'results': evaluate(scenario_obj).to_dict(), 'uncertainty': {}}\n"
+    "       'results': calculate(scenario_obj).to_dict(), 'uncertainty': {}}\n"
     "open(results_path, 'w').write(json.dumps(doc))\n"
     "print(scenario_obj.name)",
 ]

@@ -53,11 +53,11 @@ def test_transfer_payment_is_flagged(test_library):
 def test_transfers_are_left_out_of_totals_by_default(test_library):
     from numpy.testing import assert_allclose
 
-    from svmodel.results import evaluate
+    from svmodel.results import calculate
 
     body = line("people", "test_thousand") + line("benefits", "test_benefit", "Exchequer")
-    excluded = evaluate(scenario(body, test_library))
-    included = evaluate(parse_scenario(HEAD.replace("inputs:", "include_transfers: true\ninputs:") + body,
+    excluded = calculate(scenario(body, test_library))
+    included = calculate(parse_scenario(HEAD.replace("inputs:", "include_transfers: true\ninputs:") + body,
                                        "checks.yaml", test_library))
     pv_people, pv_benefits = excluded.engine.line_present_values
     # Left out: the total is the non-transfer line only; the transfer is reported separately.
@@ -79,9 +79,9 @@ def test_transfers_are_left_out_of_totals_by_default(test_library):
 def test_uncertainty_and_engine_agree_when_a_transfer_is_left_out(test_library):
     from numpy.testing import assert_allclose
 
-    from svmodel.results import evaluate
+    from svmodel.results import calculate
     from svmodel.uncertainty import monte_carlo
 
     s = scenario(line("people", "test_thousand") + line("benefits", "test_benefit", "Exchequer"), test_library)
     draws = monte_carlo(s, draws=10, seed=1)
-    assert_allclose(draws.present_value, evaluate(s).total_present_value, rtol=1e-12)
+    assert_allclose(draws.present_value, calculate(s).total_present_value, rtol=1e-12)

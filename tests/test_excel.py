@@ -24,7 +24,7 @@ from svmodel.cli import main
 from svmodel.excel.writer import export_workbook
 from svmodel.excel.reader import import_workbook
 from svmodel.library.proxies import default_library
-from svmodel.results import evaluate
+from svmodel.results import calculate
 from svmodel.scenario.schema import ScenarioError, scenario_to_dict, validate_data
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -148,7 +148,7 @@ def recalculated(tmp_path_factory, test_library):
     for variant, path, option in VARIANTS:
         scenario = _scenario(path, _library_for(path, test_library), DISCOUNTING[option])
         exported[variant] = export_workbook(scenario, base / "in" / f"{variant}.xlsx")
-        expected[variant] = evaluate(scenario).headline()
+        expected[variant] = calculate(scenario).headline()
     converted = _convert(list(exported.values()), base / "out", base / "profile")
     return {"dir": base, "expected": expected,
             "out": {v: converted[p] for v, p in exported.items()}}
@@ -182,7 +182,7 @@ def test_libreoffice_really_recalculates(recalculated, test_library):
     converted = _convert([stale], recalculated["dir"] / "stale_out", recalculated["dir"] / "profile2")
     data = yaml.safe_load(mixed.read_text(encoding="utf-8"))
     data["outcomes"][0]["quantity"] = 60
-    expected = evaluate(validate_data(data, test_library)).headline()
+    expected = calculate(validate_data(data, test_library)).headline()
     got = _headline(converted[stale])
     assert got["total_present_value"] != pytest.approx(before["total_present_value"], rel=1e-6)
     _assert_agrees(got, expected)
@@ -269,7 +269,7 @@ def test_round_trip_gives_an_equivalent_scenario(path, tmp_path, test_library):
     workbook = export_workbook(original, tmp_path / "out.xlsx")
     scenario, imported = import_workbook(workbook, library)
     assert _normalised(scenario.model) == _normalised(original.model)
-    assert evaluate(scenario).headline() == evaluate(original).headline()
+    assert calculate(scenario).headline() == calculate(original).headline()
     assert imported.warnings == []
 
 
@@ -404,7 +404,7 @@ def test_run_writes_csv_tables(tmp_path, capsys):
     assert names == {"headline.csv", "impact_map.csv", "by_year.csv", "inputs.csv",
                      "values_by_line_and_year.csv", "breakdown_stakeholder.csv",
                      "breakdown_value_type.csv", "breakdown_beneficiary.csv", "breakdown_measure.csv"}
-    results = evaluate(_scenario(example, default_library()))
+    results = calculate(_scenario(example, default_library()))
     headline = pd.read_csv(out / "headline.csv").iloc[0]
     assert headline["total_present_value"] == results.total_present_value  # exact round trip
     by_year = pd.read_csv(out / "by_year.csv")

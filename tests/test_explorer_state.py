@@ -19,13 +19,13 @@ from svmodel.explorer.state import (
     check_state,
     compare_figures,
     default_save_path,
-    evaluate_state,
+    state_results,
     save_variant,
     side_by_side,
     state_from_scenario,
     state_to_data,
 )
-from svmodel.results import evaluate
+from svmodel.results import calculate
 from svmodel.scenario import load_scenario, validate_data
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -53,14 +53,14 @@ def headline(results) -> list[float]:
 
 
 def test_baseline_state_reproduces_evaluate(scenario):
-    results = evaluate_state(scenario, state_from_scenario(scenario))
-    assert_allclose(headline(results), headline(evaluate(scenario)), rtol=1e-12)
+    results = state_results(scenario, state_from_scenario(scenario))
+    assert_allclose(headline(results), headline(calculate(scenario)), rtol=1e-12)
     assert_allclose(results.sroi_ratio, hand_ratio(0.25), rtol=1e-12)
 
 
 def test_changing_deadweight_matches_hand_calculation(scenario):
     state = state_from_scenario(scenario).with_line("wellbeing", deadweight=0.6)
-    results = evaluate_state(scenario, state)
+    results = state_results(scenario, state)
     assert_allclose(results.sroi_ratio, hand_ratio(0.6), rtol=1e-12)
     # the Results describe the variant: its lines, breakdowns and inputs
     assert results.scenario.lines[0].deadweight == 0.6
@@ -71,24 +71,24 @@ def test_changing_deadweight_matches_hand_calculation(scenario):
 def test_discounting_and_inputs_controls(scenario):
     base = state_from_scenario(scenario)
     state = base.with_input(0, amount=20000, year=1)
-    results = evaluate_state(scenario, state)
+    results = state_results(scenario, state)
     assert_allclose(results.total_inputs, 20000 / 1.035)
     from dataclasses import replace
 
-    green = evaluate_state(scenario, replace(base, schedule="green_book", first_year_discounted=False))
+    green = state_results(scenario, replace(base, schedule="green_book", first_year_discounted=False))
     assert green.scenario.model.discounting.rate == "green_book"
     assert_allclose(green.engine.discount_factors[0], 1.0)  # Green Book: year 1 undiscounted
-    flat0 = evaluate_state(scenario, replace(base, rate=0.0))
+    flat0 = state_results(scenario, replace(base, rate=0.0))
     assert_allclose(flat0.total_present_value, float(flat0.engine.values.sum()))
 
 
 def test_compare_figures_reports_every_change(scenario):
-    baseline = evaluate(scenario)
-    same = compare_figures(evaluate_state(scenario, state_from_scenario(scenario)), baseline)
+    baseline = calculate(scenario)
+    same = compare_figures(state_results(scenario, state_from_scenario(scenario)), baseline)
     assert [f.key for f in same] == list(HEADLINE_KEYS)
     assert all(f.change == 0 and f.change_text == "no change" for f in same)
     worse = {f.key: f for f in compare_figures(
-        evaluate_state(scenario, state_from_scenario(scenario).with_line("wellbeing", deadweight=0.6)), baseline)}
+        state_results(scenario, state_from_scenario(scenario).with_line("wellbeing", deadweight=0.6)), baseline)}
     assert_allclose(worse["sroi_ratio"].change, hand_ratio(0.6) - hand_ratio(0.25))
     assert worse["sroi_ratio"].change_text == f"{hand_ratio(0.6) - hand_ratio(0.25):+,.2f}"
     assert worse["total_present_value"].change_text.startswith("-£")
@@ -100,7 +100,7 @@ def test_invalid_values_are_named(scenario):
     base = state_from_scenario(scenario)
     bad = base.with_line("wellbeing", deadweight=1.5, quantity=-1).with_input(0, amount=0)
     with pytest.raises(StateError) as info:
-        evaluate_state(scenario, bad)
+        state_results(scenario, bad)
     text = str(info.value)
     assert "outcome wellbeing deadweight: 1.5 is not allowed; expected a fraction from 0 to 1" in text
     assert "outcome wellbeing quantity: -1" in text
@@ -130,7 +130,7 @@ def test_saved_variant_reproduces_the_figures_and_validates(scenario, tmp_path, 
     saved = save_variant(scenario, state, target, name="Explorer test (lower credit)")
     reloaded = load_scenario(saved, test_library)
     assert reloaded.name == "Explorer test (lower credit)"
-    assert_allclose(headline(evaluate(reloaded)), headline(evaluate_state(scenario, state)), rtol=1e-12)
+    assert_allclose(headline(calculate(reloaded)), headline(state_results(scenario, state)), rtol=1e-12)
     text = saved.read_text()
     assert "wellbeing.deadweight: 0.25 -> 0.6" in text  # the header lists what changed
     assert "value changed in the scenario explorer" in text  # changed proxy value cites its source
@@ -170,7 +170,7 @@ def test_proxy_pack_paths_follow_the_saved_file(test_library, tmp_path):
     saved = save_variant(scenario, state, folder / "variant.yaml")
     reloaded = load_scenario(saved, test_library)
     assert (folder / reloaded.model.proxies[0]).resolve() == (FIXTURES / "library" / "test.csv").resolve()
-    assert_allclose(headline(evaluate(reloaded)), headline(evaluate_state(scenario, state)), rtol=1e-12)
+    assert_allclose(headline(calculate(reloaded)), headline(state_results(scenario, state)), rtol=1e-12)
     assert changed_fields(scenario, state) == ["benefit.attribution: 0.25 -> 0.5"]
 
 
@@ -194,7 +194,7 @@ def test_state_equals_its_file_round_trip(scenario, dw, ds, at, do, duration, qu
                     schedule=schedule, rate=rate, first_year_discounted=first)
     data = state_to_data(scenario, state)
     reloaded = validate_data(data, scenario.library, "<variant>")
-    assert_allclose(headline(evaluate(reloaded))[:5], headline(evaluate_state(scenario, state))[:5],
+    assert_allclose(headline(calculate(reloaded))[:5], headline(state_results(scenario, state))[:5],
                     rtol=1e-9, atol=1e-9)
 
 
@@ -215,13 +215,13 @@ def test_examples_open_move_and_save(example_files, tmp_path, repo_root):
     for path in example_files:
         scenario = load_scenario(path)
         base = state_from_scenario(scenario)
-        assert_allclose(headline(evaluate_state(scenario, base))[:5], headline(evaluate(scenario))[:5],
+        assert_allclose(headline(state_results(scenario, base))[:5], headline(calculate(scenario))[:5],
                         rtol=1e-12, err_msg=str(path))
         first = scenario.lines[0]
         state = base.with_line(first.id, deadweight=min(1.0, first.deadweight + 0.1))
         saved.append(save_variant(scenario, state, tmp_path / f"{path.stem}-variant.yaml"))
-        assert_allclose(headline(evaluate(load_scenario(saved[-1])))[:5],
-                        headline(evaluate_state(scenario, state))[:5], rtol=1e-12, err_msg=str(path))
+        assert_allclose(headline(calculate(load_scenario(saved[-1])))[:5],
+                        headline(state_results(scenario, state))[:5], rtol=1e-12, err_msg=str(path))
     done = subprocess.run([sys.executable, "-m", "svmodel.cli", "validate", *map(str, saved)],
                           capture_output=True, text=True, timeout=120, cwd=repo_root)
     assert done.returncode == 0, done.stderr

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from svmodel.explorer.state import evaluate_state, state_from_scenario
+from svmodel.explorer.state import state_results, state_from_scenario
 from svmodel.util.formatting import ratio
 from svmodel.scenario import load_scenario
 
@@ -106,8 +106,8 @@ def test_browser_deadweight_changes_the_ratio(tmp_path, test_library):
                     "(scripts/install_system_deps.sh installs it)")
     sync_api = pytest.importorskip("playwright.sync_api")
     scenario = load_scenario(SCENARIO, test_library)
-    baseline = evaluate_state(scenario, state_from_scenario(scenario)).sroi_ratio
-    expected = evaluate_state(scenario, state_from_scenario(scenario).with_line("wellbeing", deadweight=0.6)).sroi_ratio
+    baseline = state_results(scenario, state_from_scenario(scenario)).sroi_ratio
+    expected = state_results(scenario, state_from_scenario(scenario).with_line("wellbeing", deadweight=0.6)).sroi_ratio
 
     port = _free_port()
     log = tmp_path / "explore.log"

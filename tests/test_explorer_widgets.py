@@ -11,7 +11,7 @@ from numpy.testing import assert_allclose
 pytest.importorskip("ipywidgets")
 
 from svmodel.explorer.widgets import ScenarioExplorer  # noqa: E402
-from svmodel.explorer.state import evaluate_state, state_from_scenario  # noqa: E402
+from svmodel.explorer.state import state_results, state_from_scenario  # noqa: E402
 from svmodel.util.formatting import ratio  # noqa: E402
 from svmodel.scenario import load_scenario  # noqa: E402
 
@@ -38,11 +38,11 @@ def explorer(test_library, tmp_path):
 
 def test_moving_deadweight_updates_every_figure(explorer, test_library):
     scenario = load_scenario(SCENARIO, test_library)
-    assert shown(explorer, "sroi_ratio") == pytest.approx(evaluate_state(scenario, state_from_scenario(scenario)).sroi_ratio)
+    assert shown(explorer, "sroi_ratio") == pytest.approx(state_results(scenario, state_from_scenario(scenario)).sroi_ratio)
     slider = explorer.line_controls[0]["deadweight"]
     assert slider.continuous_update is False and slider.value == 25.0
     slider.value = 60.0
-    expected = evaluate_state(scenario, state_from_scenario(scenario).with_line("wellbeing", deadweight=0.6))
+    expected = state_results(scenario, state_from_scenario(scenario).with_line("wellbeing", deadweight=0.6))
     assert shown(explorer, "sroi_ratio") == pytest.approx(expected.sroi_ratio, rel=1e-12)
     assert shown(explorer, "net_present_value") == pytest.approx(expected.net_present_value, rel=1e-12)
     assert ratio(expected.sroi_ratio) in explorer.headline.value
@@ -67,7 +67,7 @@ def test_every_line_control_and_discounting_reaches_the_engine(explorer, test_li
 
     state = replace(state, schedule="green_book_health", first_year_discounted=False)
     assert explorer.read_state() == state
-    assert_allclose(shown(explorer, "total_present_value"), evaluate_state(scenario, state).total_present_value)
+    assert_allclose(shown(explorer, "total_present_value"), state_results(scenario, state).total_present_value)
 
 
 def test_errors_show_in_the_page_and_stay(explorer):

@@ -13,7 +13,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from svmodel.procurement.bids import read_bid, read_bids
-from svmodel.procurement.evaluate import evaluate_files, sv_scores
+from svmodel.procurement.scoring import evaluate_files, sv_scores
 from svmodel.procurement.flags import FLAG_CODES
 from svmodel.procurement.monitoring import monitor_files
 from svmodel.procurement.spec import load_spec, parse_spec
@@ -215,7 +215,7 @@ def test_discounting_uses_the_engine(test_library):
 
 
 def test_zero_best_bid_scores_zero(spec):
-    from svmodel.procurement.evaluate import BidResult
+    from svmodel.procurement.scoring import BidResult
 
     assert sv_scores(spec, [BidResult("A", "a", []), BidResult("B", "b", [])]) == [0.0, 0.0]
 
@@ -228,7 +228,7 @@ def test_missing_scores_rank_by_social_value(test_library):
 
 
 def test_scores_file_errors_name_row(spec, tmp_path):
-    from svmodel.procurement.evaluate import read_scores
+    from svmodel.procurement.scoring import read_scores
 
     path = tmp_path / "scores.csv"
     path.write_text("bidder,price,quality\nClean Care Ltd,60,20\n,1,1\n")
@@ -302,7 +302,7 @@ def test_core_of_procurement_imports_no_plotting():
     import subprocess
     import sys
 
-    code = ("import sys; import svmodel.procurement.evaluate, svmodel.procurement.flags, "
+    code = ("import sys; import svmodel.procurement.scoring, svmodel.procurement.flags, "
             "svmodel.procurement.monitoring, svmodel.procurement.template; "
             "print([m for m in ('matplotlib', 'papermill', 'IPython') if m in sys.modules])")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

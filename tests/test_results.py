@@ -9,7 +9,7 @@ import sys
 import pytest
 from numpy.testing import assert_allclose
 
-from svmodel.results import evaluate
+from svmodel.results import calculate
 from svmodel.scenario import load_scenario, parse_scenario
 
 HAND_WORKED = """
@@ -33,7 +33,7 @@ CONTRACT_KEYS = {"total_present_value", "total_inputs", "net_present_value", "sr
 
 @pytest.fixture()
 def results(test_library):
-    return evaluate(parse_scenario(HAND_WORKED, "hand.yaml", test_library))
+    return calculate(parse_scenario(HAND_WORKED, "hand.yaml", test_library))
 
 
 def check_contract(data: dict) -> None:
@@ -128,7 +128,7 @@ def test_scenario_proxy_pack_wins_and_is_labelled_in_results(tmp_path, test_libr
     scenario_file = tmp_path / "with_pack.yaml"
     scenario_file.write_text(HAND_WORKED.replace("price_year: 2024", "price_year: 2024\nproxies: [licensed_pack.csv]"),
                              encoding="utf-8")
-    results = evaluate(load_scenario(scenario_file, test_library))
+    results = calculate(load_scenario(scenario_file, test_library))
     row = results.impact_map().set_index("id").loc["a"]
     assert row.unit_value == 2000 and row.origin == "licensed_pack.csv" and row.licence == "Licensed to user"
     assert results.provenance()["proxy_packs"] == ["licensed_pack.csv"]

@@ -17,14 +17,14 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
 from svmodel.scenario.distributions import RANGES, DistributionError, parse_distribution, parse_section
-from svmodel.results import evaluate as run
+from svmodel.results import calculate as run
 from svmodel.scenario import ScenarioError, load_scenario, validate_data
 from svmodel.uncertainty import (
     ModelArrays,
     evaluate,
     monte_carlo,
     one_way,
-    sensitivity_report,
+    sensitivity_summary,
     switching_values,
 )
 
@@ -485,7 +485,7 @@ def test_scenario_wide_keys_and_misplaced_line_parameters():
 def test_sensitivity_report_contract(test_library):
     unc = {"a.quantity": {"dist": "triangular", "low": 12, "mode": 20, "high": 25}}
     scenario = validate_data(scenario_data(uncertainty=unc), test_library)
-    report = sensitivity_report(scenario, draws=500, seed=9)
+    report = sensitivity_summary(scenario, draws=500, seed=9)
     json.dumps(report, allow_nan=False)
     for row in report["switching_values"]:
         assert {"line", "parameter", "base", "switching_value", "change_percent"} <= set(row)
@@ -496,7 +496,7 @@ def test_sensitivity_report_contract(test_library):
     for metric in ("sroi_ratio", "present_value"):
         assert {"mean", "p5", "p50", "p95"} <= set(mc[metric])
     assert 0 <= mc["probability_ratio_above_1"] <= 1
-    assert "monte_carlo" not in sensitivity_report(scenario)
+    assert "monte_carlo" not in sensitivity_summary(scenario)
 
 
 def write_scenario(tmp_path, data):
@@ -556,6 +556,6 @@ def test_core_imports_nothing_from_notebooks_or_plotting():
 def test_every_example_scenario_gets_a_report(example_files):
     for path in example_files:
         scenario = load_scenario(path)
-        report = sensitivity_report(scenario, draws=200, seed=1)
+        report = sensitivity_summary(scenario, draws=200, seed=1)
         json.dumps(report, allow_nan=False)
         assert report["one_way"] and report["switching_values"], path

@@ -9,7 +9,7 @@ import pandas as pd
 
 from svmodel.commands._common import add_proxies_option, library_from_args
 from svmodel.util.formatting import money, months, ratio
-from svmodel.results import evaluate
+from svmodel.results import calculate
 from svmodel.scenario import ScenarioError, load_scenario
 
 
@@ -27,7 +27,7 @@ def handle(args: argparse.Namespace) -> int:
     rows, failed = [], 0
     for name in args.files:
         try:
-            results = evaluate(load_scenario(name, library))
+            results = calculate(load_scenario(name, library))
         except ScenarioError as exc:
             failed += 1
             for problem in exc.problems:

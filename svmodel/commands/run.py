@@ -15,7 +15,7 @@ import pandas as pd
 from svmodel.util.atomic import write_text_atomic
 from svmodel.commands._common import UsageError, add_proxies_option, library_from_args
 from svmodel.util.formatting import money, months, percent, ratio
-from svmodel.results import BREAKDOWNS, Results, evaluate
+from svmodel.results import BREAKDOWNS, Results, calculate
 from svmodel.scenario import load_scenario
 
 
@@ -31,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    results = evaluate(load_scenario(args.file, library_from_args(args)))
+    results = calculate(load_scenario(args.file, library_from_args(args)))
     if args.csv:
         try:
             written = write_csv_tables(results, Path(args.csv))

@@ -61,11 +61,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from svmodel.uncertainty import sensitivity_report
+    from svmodel.uncertainty import sensitivity_summary
 
     scenario = load_scenario(args.file, library_from_args(args))
     try:
-        report = sensitivity_report(scenario, draws=args.draws, seed=args.seed,
+        report = sensitivity_summary(scenario, draws=args.draws, seed=args.seed,
                                     target_ratio=args.target,
                                     default_from_confidence=args.default_distributions)
     except ValueError as exc:

@@ -90,7 +90,7 @@ def handle_template(args: argparse.Namespace) -> int:
 
 
 def handle_evaluate(args: argparse.Namespace) -> int:
-    from svmodel.procurement.evaluate import evaluate_files, summary, write_outputs
+    from svmodel.procurement.scoring import evaluate_files, summary, write_outputs
 
     spec = _spec(args)
     evaluation = evaluate_files(spec, args.bids, args.scores)

@@ -2,7 +2,7 @@
 
 `ExplorerState` holds every value a commissioner can change in the explorer (per outcome line:
 quantity, proxy value, deadweight, displacement, attribution, drop-off, duration; the discount
-schedule, rate and first-year convention; each input's amount and year). `evaluate_state`
+schedule, rate and first-year convention; each input's amount and year). `state_results`
 turns a state into `Results` with the same engine as `svmodel run`, `compare_figures` gives the
 change from the baseline for every headline figure, and `save_variant` writes the state as a
 scenario file that passes `svmodel validate`.
@@ -151,7 +151,7 @@ def check_state(scenario: Scenario, state: ExplorerState) -> None:
 
 
 # --------------------------------------------------------------------------- evaluation
-def evaluate_state(scenario: Scenario, state: ExplorerState) -> Results:
+def state_results(scenario: Scenario, state: ExplorerState) -> Results:
     """Results for the scenario with the explorer's control values: the state-to-result function.
 
     Uses the engine directly on the changed values (no file round trip), so it takes well under
@@ -248,11 +248,11 @@ def side_by_side(scenario: Scenario, variants: dict[str, ExplorerState]) -> list
     A variant whose values cannot be evaluated gets an `error` entry instead of figures, so one
     bad variant never hides the others.
     """
-    baseline = evaluate_state(scenario, state_from_scenario(scenario))
+    baseline = state_results(scenario, state_from_scenario(scenario))
     rows: list[dict[str, Any]] = []
     for name, state in {"Baseline": state_from_scenario(scenario), **variants}.items():
         try:
-            figures = compare_figures(evaluate_state(scenario, state), baseline)
+            figures = compare_figures(state_results(scenario, state), baseline)
         except StateError as exc:
             rows.append({"name": name, "error": str(exc)})
             continue
@@ -371,6 +371,6 @@ def save_variant(scenario: Scenario, state: ExplorerState, path: str | os.PathLi
 __all__ = [
     "ExplorerState", "FLAT", "HeadlineFigure", "InputState", "LineState", "SCHEDULE_CHOICES",
     "ScenarioError", "StateError", "changed_fields", "check_state", "compare_figures",
-    "default_save_path", "evaluate_state", "line_changes", "save_variant", "side_by_side",
+    "default_save_path", "state_results", "line_changes", "save_variant", "side_by_side",
     "state_from_scenario", "state_to_data",
 ]

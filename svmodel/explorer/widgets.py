@@ -38,7 +38,7 @@ from svmodel.explorer.state import (
     compare_figures,
     changed_fields,
     default_save_path,
-    evaluate_state,
+    state_results,
     line_changes,
     save_variant,
     side_by_side,
@@ -224,7 +224,7 @@ class ScenarioExplorer:
             raise StateError([("scenario file", "give the path of a scenario .yaml file")])
         scenario = load_scenario(Path(path).expanduser(), self.library)
         self.scenario = scenario
-        self.baseline = evaluate_state(scenario, state_from_scenario(scenario))
+        self.baseline = state_results(scenario, state_from_scenario(scenario))
         self.variants = {}
         self.file_box.value = str(path)
         self._build(scenario)
@@ -419,7 +419,7 @@ class ScenarioExplorer:
         self.rate.disabled = self.schedule.value != FLAT
         state = self.read_state()
         try:
-            results = evaluate_state(self.scenario, state)
+            results = state_results(self.scenario, state)
         except StateError as exc:
             self.results = None
             items = "".join(f"<li>{html.escape(w)}: {html.escape(m)}</li>" for w, m in exc.problems)
@@ -497,7 +497,7 @@ class ScenarioExplorer:
         if name.lower() == "baseline":
             raise StateError([("variant name", "'Baseline' is taken by the saved scenario; choose another name")])
         state = self.read_state()
-        evaluate_state(self.scenario, state)  # refuse to keep values that cannot be evaluated
+        state_results(self.scenario, state)  # refuse to keep values that cannot be evaluated
         self.variants[name] = state
         self.variant_choice.options = list(self.variants)
         self.variant_choice.value = name

@@ -7,7 +7,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from svmodel.procurement.evaluate import Evaluation
+from svmodel.procurement.scoring import Evaluation
 from svmodel.procurement.monitoring import Monitoring
 
 COLOURS = {"gross": "#c9d6de", "claimed": "#8fb3c4", "adjusted": "#1b6f8a", "scored": "#0b3d4f",

@@ -29,7 +29,7 @@ import pandas as pd
 from svmodel.util.formatting import money
 from svmodel.procurement.bids import Bid, CellError, _text, parse_quantity, read_table, same_unit
 from svmodel.procurement.errors import Problem, ScenarioError
-from svmodel.procurement.evaluate import qty
+from svmodel.procurement.scoring import qty
 from svmodel.procurement.spec import TenderSpec
 from svmodel.procurement.valuation import buyer_adjustments, present_value, scale
 

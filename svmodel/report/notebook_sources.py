@@ -90,7 +90,7 @@ def render(nb: nbformat.NotebookNode) -> str:
 
 
 def write(directory: Path = NOTEBOOKS) -> list[Path]:
-    from svmodel.atomic import write_text_atomic
+    from svmodel.util.atomic import write_text_atomic
 
     return [write_text_atomic(directory / name, render(nb)) for name, nb in notebooks().items()]
 

@@ -28,7 +28,7 @@ from svmodel.library.proxies import default_library
 from svmodel.report import charts, tables
 from svmodel.report.html import (Html, bullet_list, cards, figure, paragraph, section, table,
                                  wrap, esc)
-from svmodel.results import Results, evaluate, json_safe
+from svmodel.results import Results, calculate, json_safe
 from svmodel.scenario import Scenario, load_scenario
 
 REPORT_SCHEMA_VERSION = 1
@@ -254,7 +254,7 @@ def build(scenario_path: str | Path, draws: int = 2000, seed: int = 1,
     for pack in proxy_packs:
         library = library.with_pack(Path(pack))
     scenario = load_scenario(scenario_path, library)
-    results = evaluate(scenario)
+    results = calculate(scenario)
     return SroiReport(
         scenario=scenario, results=results, draws=draws, seed=seed,
         one_way=uncertainty.one_way(scenario),

@@ -6,7 +6,7 @@ Each entry maps a parameter key to a distribution, e.g.
 ``inputs`` for the scenario-wide ones (DESIGN.md section 2). This module validates the entries
 (every problem names the key and the field within it) and samples them with numpy's
 `Generator`, all draws at once. It depends only on the parameter registry, so that
-`svmodel.scenario` can call `check_uncertainty_spec` while validating a file.
+`svmodel.scenario` can call `check_uncertainty_section` while validating a file.
 
 Distributions: uniform, triangular, PERT (Vose's modified beta, shape lambda = 4), normal and
 lognormal (both truncated to the field's valid range and to any `low`/`high` given), beta
@@ -542,7 +542,7 @@ def parse_section(section: Any) -> dict[str, Distribution]:
     return out
 
 
-def check_uncertainty_spec(data: Any) -> list[tuple[tuple[str | int, ...], str]]:
+def check_uncertainty_section(data: Any) -> list[tuple[tuple[str | int, ...], str]]:
     """Problems in the `uncertainty:` section of raw scenario data, as (field path, message)
     pairs with paths from the top of the file, e.g. (("uncertainty", "a.deadweight", "high"),
     "0.4 is below low (0.5); high must be at least low")."""

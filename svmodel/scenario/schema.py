@@ -35,7 +35,7 @@ from svmodel.util.atomic import write_text_atomic
 from svmodel.scenario.double_counting import double_counting
 from svmodel.parameters import ADJUSTMENTS, FRACTIONS, PARAMETERS
 from svmodel.library.deflators import PriceYear, PriceYearError
-from svmodel.scenario.distributions import check_uncertainty_spec
+from svmodel.scenario.distributions import check_uncertainty_section
 from svmodel.library.proxies import Proxy, ProxyLibrary, ProxyLibraryError, default_library
 from svmodel.scenario.problems import Problem, ScenarioError, fields_map, problem_at, raw_at, translate
 from svmodel.scenario.yamlio import Path_, YamlProblem, format_path, load_yaml
@@ -256,7 +256,7 @@ class ScenarioModel(_Strict):
     include_transfers: bool = False
     inputs: Annotated[list[Input], Field(min_length=1)]
     outcomes: Annotated[list[Outcome], Field(min_length=1)]
-    # Each entry is checked in detail by svmodel.scenario.distributions.check_uncertainty_spec (run from
+    # Each entry is checked in detail by svmodel.scenario.distributions.check_uncertainty_section (run from
     # _cross_checks), which names the key and the field within it.
     uncertainty: dict[str, Any] = {}
 
@@ -430,7 +430,7 @@ def _cross_checks(data: dict[str, Any]) -> list[tuple[Path_, str]]:
                 extra = f"; did you mean {hint[0]!r}?" if hint else ""
                 found.append((("uncertainty", key), f"names outcome {target!r}, which is not in "
                                                     f"this file{extra}"))
-    found += check_uncertainty_spec(data)
+    found += check_uncertainty_section(data)
     return found
 
 

@@ -1,4 +1,4 @@
-"""`sensitivity_report`: the `svmodel sensitivity FILE --json` object (DESIGN.md section 2).
+"""`sensitivity_summary`: the `svmodel sensitivity FILE --json` object (DESIGN.md section 2).
 
 Keys: `switching_values` (list of {line, parameter, base, switching_value, change_percent,
 reachable, reason}), `one_way` (list of {line, parameter, base, low, high, ratio_low,
@@ -41,7 +41,7 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
                     for k, v in row.items()}) for row in frame.to_dict(orient="records")]
 
 
-def sensitivity_report(scenario: Scenario, draws: int = 0, seed: int | None = None,
+def sensitivity_summary(scenario: Scenario, draws: int = 0, seed: int | None = None,
                        target_ratio: float = 1.0, default_from_confidence: bool = False) -> dict:
     """Switching values, the one-way table and (when draws > 0) a Monte Carlo summary."""
     switching = switching_values(scenario, target_ratio)
