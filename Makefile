@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test venv clean benchmarks system-deps
+.PHONY: demo test venv clean benchmarks system-deps wheel-check
 
 venv: $(STAMP)
 
@@ -23,12 +23,20 @@ demo: $(STAMP)
 	$(BIN)/svmodel report params/examples/*.yaml --out reports
 	$(BIN)/svmodel compare params/examples/*.yaml
 
-# Chromium and LibreOffice Calc, which the tests drive for real (Debian packages).
+# Chromium, LibreOffice Calc, poppler-utils and PostgreSQL, which the tests drive for real
+# (Debian packages). Never stops make: without root it says what is missing, and the tests that
+# need it are skipped with their reason.
 system-deps:
 	@bash scripts/install_system_deps.sh
 
+# The test suite. It includes the installed-wheel check (tests/test_packaging.py runs
+# scripts/check_wheel.sh: build a wheel, install it in a throwaway virtual environment, run the
+# CLI, a report and a Dask batch from a folder outside the repo); `make wheel-check` runs it alone.
 test: $(STAMP) system-deps
 	$(BIN)/python -m pytest
+
+wheel-check: $(STAMP)
+	bash scripts/check_wheel.sh $(BIN)/python
 
 benchmarks: $(STAMP)
 	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done

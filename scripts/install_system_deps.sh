@@ -1,19 +1,35 @@
 #!/usr/bin/env bash
-# System packages the test suite drives for real: Debian's Chromium (browser tests and report
-# screenshots) and LibreOffice Calc (recalculating exported workbooks). Installs only what is
-# missing; needs root (CI and the dev machines run as root) or passwordless sudo.
-set -euo pipefail
+# System programs the test suite drives for real, from Debian's packages:
+#   chromium                browser tests, report screenshots, print-to-PDF
+#   libreoffice-calc-nogui  recalculating exported workbooks
+#   poppler-utils           pdftotext, to read back printed PDFs
+#   postgresql              the ledger's PostgreSQL tests (a throwaway server)
+# Installs only what is missing. It never stops `make test`: without root (or passwordless sudo),
+# or without apt-get, it says what is missing and the tests that need it are skipped with a reason.
+set -uo pipefail
 need=()
-command -v chromium >/dev/null 2>&1 || need+=(chromium)
-command -v soffice >/dev/null 2>&1 || need+=(libreoffice-calc-nogui)
+have() { command -v "$1" >/dev/null 2>&1; }
+have_browser() { [ -n "${SVMODEL_CHROMIUM:-}" ] || have chromium || have chromium-browser || have google-chrome || have google-chrome-stable; }
+have_postgres() { have pg_ctl || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; }
+have_browser || need+=(chromium)
+have soffice || have libreoffice || need+=(libreoffice-calc-nogui)
+have pdftotext || need+=(poppler-utils)
+have_postgres || need+=(postgresql)
 [ ${#need[@]} -eq 0 ] && exit 0
-sudo=""
-[ "$(id -u)" -eq 0 ] || sudo="sudo -n"
-if ! command -v apt-get >/dev/null 2>&1; then
-  echo "install_system_deps: apt-get not found; install ${need[*]} yourself (tests that need them are skipped)" >&2
+
+skip() {
+  echo "system-deps: $1; not installed: ${need[*]}." >&2
+  echo "system-deps: the tests that need them will be SKIPPED (pytest lists each with its reason)." >&2
   exit 0
+}
+have apt-get || skip "apt-get not found (not a Debian-like system)"
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  if have sudo && sudo -n true 2>/dev/null; then sudo="sudo -n"; else skip "not root and no passwordless sudo"; fi
 fi
-echo "installing system packages: ${need[*]}" >&2
+echo "system-deps: installing ${need[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq >/dev/null
-$sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+$sudo apt-get update -qq >/dev/null 2>&1 || skip "apt-get update failed (no network?)"
+$sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null 2>&1 \
+  || skip "apt-get install failed"
+exit 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,28 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 # Headless: charts render without a display, and no browser or kernel asks for input.
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+def _find_chromium():
+    from svmodel.util.browser import find_chromium
+
+    return find_chromium()
+
+
+CHROMIUM = _find_chromium()
+SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+SKIP_NO_CHROMIUM = ("no Chromium-family browser found (install Debian's `chromium`, e.g. with "
+                    "`make system-deps` as root, or set SVMODEL_CHROMIUM): browser test skipped")
+SKIP_NO_SOFFICE = ("LibreOffice (soffice) is not installed (install Debian's `libreoffice-calc-nogui`, "
+                   "e.g. with `make system-deps` as root): recalculation test skipped")
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    """The browser's path; the test is skipped, saying why, when there is none."""
+    if CHROMIUM is None:
+        pytest.skip(SKIP_NO_CHROMIUM)
+    return CHROMIUM
 
 
 @pytest.fixture(scope="session")

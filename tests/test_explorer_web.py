@@ -2,7 +2,7 @@
 
 The browser test starts `svmodel explore` (voila from this virtual environment, localhost, a free
 port), drives Debian's chromium headless with Playwright, changes a deadweight control and checks
-the SROI ratio on the page against the engine. It is skipped only when /usr/bin/chromium is absent.
+the SROI ratio on the page against the engine. It is skipped only when no Chromium-family browser is found.
 """
 
 from __future__ import annotations
@@ -21,13 +21,13 @@ import pytest
 from svmodel.explorer.state import state_results, state_from_scenario
 from svmodel.util.formatting import ratio
 from svmodel.scenario import load_scenario
+from svmodel.util.browser import HEADLESS_FLAGS, find_chromium, missing_browser_message
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SCENARIO = FIXTURES / "explorer" / "reablement.yaml"
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "scenario_explorer.ipynb"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
+CHROMIUM = find_chromium()
+CHROMIUM_ARGS = list(HEADLESS_FLAGS)
 
 pytestmark = pytest.mark.slow
 
@@ -101,9 +101,8 @@ def _wait_for_address(log: Path, process: subprocess.Popen, timeout: float = 90)
 
 
 def test_browser_deadweight_changes_the_ratio(tmp_path, test_library):
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed at /usr/bin/chromium "
-                    "(scripts/install_system_deps.sh installs it)")
+    if CHROMIUM is None:
+        pytest.skip(missing_browser_message() + ": browser test skipped")
     sync_api = pytest.importorskip("playwright.sync_api")
     scenario = load_scenario(SCENARIO, test_library)
     baseline = state_results(scenario, state_from_scenario(scenario)).sroi_ratio

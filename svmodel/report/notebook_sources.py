@@ -19,10 +19,10 @@ from svmodel.resources import data_dir
 NOTEBOOKS = data_dir("notebooks")
 
 SROI_PARAMETERS = """\
-scenario: str = "../params/examples/reablement_home_care.yaml"  # scenario YAML file to report on
+scenario: str = ""  # scenario YAML file to report on (empty: the shipped reablement example)
 draws: int = 2000  # Monte Carlo draws; 0 skips the simulation
 seed: int = 20250401  # random seed for the Monte Carlo draws, so a report is reproducible
-results_path: str = "sroi_results.json"  # where to write the versioned JSON results (empty: write nothing)
+results_path: str = ""  # where to write the versioned JSON results (empty: write nothing)
 proxy_packs: list = []  # extra proxy pack CSV files layered on the shipped library"""
 
 SROI_CELLS = [
@@ -42,7 +42,7 @@ SROI_CELLS = [
 ]
 
 PORTFOLIO_PARAMETERS = """\
-results_dir: str = "../reports"  # folder holding the *.results.json files written by `svmodel report`
+results_dir: str = "reports"  # folder holding the *.results.json files written by `svmodel report`
 pattern: str = "*.results.json"  # which files in results_dir to include
 framework: str = ""  # framework YAML mapping measures to outcomes (empty: the shipped Knowsley framework)
 summary_path: str = ""  # where to write the portfolio totals as JSON (empty: write nothing)"""

@@ -28,6 +28,7 @@ from svmodel.library.proxies import default_library
 from svmodel.report import charts, tables
 from svmodel.report.html import (Html, bullet_list, cards, figure, paragraph, section, table,
                                  wrap, esc)
+from svmodel.resources import examples_dir
 from svmodel.results import Results, calculate, json_safe
 from svmodel.scenario import Scenario, load_scenario
 
@@ -245,9 +246,14 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 def build(scenario_path: str | Path, draws: int = 2000, seed: int = 1,
           proxy_packs: Sequence[str | Path] = ()) -> SroiReport:
-    """Load, validate and evaluate a scenario with its sensitivity and Monte Carlo analysis."""
+    """Load, validate and evaluate a scenario with its sensitivity and Monte Carlo analysis.
+
+    An empty `scenario_path` reports on the shipped reablement example, so the notebook runs
+    by hand with its defaults and writes nothing.
+    """
     from svmodel import uncertainty
 
+    scenario_path = scenario_path or examples_dir() / "reablement_home_care.yaml"
     if draws < 0:
         raise ValueError(f"draws: {draws} is not allowed; expected 0 (no Monte Carlo) or more")
     library = default_library()
