@@ -41,7 +41,7 @@ def scenario(test_library):
 
 
 def hand_ratio(deadweight: float) -> float:
-    """SROI ratio of tests/fixtures/explorer/reablement.yaml by hand (DESIGN.md section 3)."""
+    """SROI ratio of tests/fixtures/explorer/reablement.yaml by hand (docs/conventions.md)."""
     wellbeing = 20 * 1000 * (1 - deadweight) * (1 - 0.2)
     pv = sum(wellbeing * 0.9 ** (t - 1) / 1.035 ** t for t in (1, 2, 3))
     pv += 10 * 500 * (1 - 0.4) * (1 - 0.1) / 1.035

@@ -1,4 +1,4 @@
-"""Results tables and the `svmodel run --json` contract (DESIGN.md section 2)."""
+"""Results tables and the `svmodel run --json` contract (docs/scenario-files.md)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Warm kernels: one Jupyter kernel kept alive per worker and reset between reports.
 
 A papermill run costs about a second, almost all of it starting a kernel and importing
-pandas, matplotlib and svmodel (ENGINEERING_NOTES: "Running notebooks"). A `WarmKernel`
+pandas, matplotlib and svmodel (docs/architecture.md, "Batch reports"). A `WarmKernel`
 starts once, then runs each notebook through papermill (parameter injection, error banner,
 `PapermillExecutionError`) on the same kernel, after a reset that:
 

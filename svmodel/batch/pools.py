@@ -3,7 +3,7 @@
 Each returns outcomes as they complete. A worker slot keeps one warm kernel
 (svmodel.batch.kernel), so a pool of N processes holds N kernels. Exceptions from the pool
 itself (a worker process lost, a Dask worker gone) become failed records of their job: one
-job's failure never stops the others (ENGINEERING_NOTES: "Running notebooks").
+job's failure never stops the others (docs/architecture.md, "Batch reports").
 """
 
 from __future__ import annotations

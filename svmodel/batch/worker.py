@@ -3,7 +3,7 @@
 Runs in a process-pool worker, a Dask worker or the batch's own process. The notebook writes
 its outputs into a private temporary folder; the worker renders the HTML in-process
 (nbconvert HTMLExporter, no code) and returns every file as bytes, so the batch writes them
-atomically wherever the job ran (ENGINEERING_NOTES: "Running notebooks").
+atomically wherever the job ran (docs/architecture.md, "Batch reports").
 """
 
 from __future__ import annotations

@@ -172,7 +172,7 @@ def notebook_to_html(notebook: Any, title: str = "") -> str:
     """Render an executed notebook to a standalone HTML page without code.
 
     In-process nbconvert `HTMLExporter(exclude_input=True)` with prompts hidden, and a
-    template that loads nothing from the network (ENGINEERING_NOTES: "Running notebooks").
+    template that loads nothing from the network (docs/architecture.md, "Batch reports").
     """
     from nbconvert.exporters import HTMLExporter
 

@@ -3,7 +3,7 @@
 
 Regenerate after editing: `python -m svmodel.report.notebook_sources [NOTEBOOKS_DIR]`.
 Each notebook has one cell tagged `parameters` written as `name: type = literal  # help`
-lines, which `papermill --help-notebook` documents (ENGINEERING_NOTES: "Running notebooks").
+lines, which `papermill --help-notebook` documents (docs/architecture.md, "Batch reports").
 """
 
 from __future__ import annotations
