@@ -29,6 +29,8 @@ from typing import Any, Iterable
 import numpy as np
 from scipy.special import ndtr, ndtri
 
+from svmodel.limits import MAX_DURATION_YEARS, MAX_MONEY, MAX_QUANTITY
+
 LINE_PARAMETERS = ("quantity", "value", "deadweight", "displacement", "attribution", "drop_off",
                    "duration")
 SCENARIO_PARAMETERS = ("discount_rate", "inputs")
@@ -66,10 +68,12 @@ class FieldRange:
 
 _FRACTION = "a fraction from 0 to 1 (or a percentage such as \"30%\")"
 RANGES: dict[str, FieldRange] = {
-    "quantity": FieldRange(0.0, math.inf, "a number of at least 0"),
-    "value": FieldRange(0.0, math.inf, "an amount of at least 0, in the proxy's own price year"),
+    "quantity": FieldRange(0.0, MAX_QUANTITY, f"a number of at least 0 and at most {MAX_QUANTITY:,.0f}"),
+    "value": FieldRange(0.0, MAX_MONEY, f"an amount of at least 0 and at most {MAX_MONEY:,.0f}, in the "
+                                        "proxy's own price year"),
     **{name: FieldRange(0.0, 1.0, _FRACTION, percent_text=True) for name in FRACTIONS},
-    "duration": FieldRange(1.0, math.inf, "a whole number of years, at least 1", whole=True),
+    "duration": FieldRange(1.0, MAX_DURATION_YEARS,
+                           f"a whole number of years, at least 1 and at most {MAX_DURATION_YEARS}", whole=True),
     "discount_rate": FieldRange(0.0, 1.0, "a rate from 0 up to (not including) 1, such as 0.035",
                                 high_open=True, percent_text=True),
     "inputs": FieldRange(0.0, math.inf, "a factor above 0 that scales every input (1 = as given)",
@@ -427,7 +431,7 @@ def _check_beta(params: dict[str, Any], rng: FieldRange, here: SubPath,
     for name in ("alpha", "beta"):
         if params[name] <= 0:
             problems.append((here + (name,), f"{_fmt(params[name])} is not allowed; {name} must be above 0"))
-    if rng.high == math.inf and "high" not in params and not problems:
+    if rng.high > 1.0 and "high" not in params and not problems:
         problems.append((here + ("high",), "required for this parameter: a beta distribution is "
                                            "scaled to low..high (default 0..1 only suits fractions)"))
     low, high = params.get("low", 0.0), params.get("high", 1.0)

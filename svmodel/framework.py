@@ -14,6 +14,9 @@ from pathlib import Path
 import yaml
 
 from svmodel.proxies import ProxyLibrary
+from svmodel.inputfiles import read_text_bounded
+from svmodel.limits import MAX_YAML_BYTES
+from svmodel.yamlio import YamlProblem, load_yaml
 
 FRAMEWORKS_DIR = Path(__file__).resolve().parents[1] / "params" / "frameworks"
 
@@ -95,7 +98,14 @@ def load_framework(name_or_path: str = "knowsley") -> Framework:
         shipped = sorted(p.stem for p in FRAMEWORKS_DIR.glob("*.yaml"))
         raise FrameworkError(f"framework {name_or_path!r} not found; shipped: {', '.join(shipped)}")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data, _ = load_yaml(read_text_bounded(path, MAX_YAML_BYTES))
         return _parse(data, path.stem)
-    except (yaml.YAMLError, KeyError, TypeError, AttributeError) as exc:
+    except YamlProblem as exc:
+        line = f", line {exc.line}" if exc.line else ""
+        raise FrameworkError(f"{path}{line}: not a framework file ({exc})") from None
+    except UnicodeDecodeError:
+        raise FrameworkError(f"{path}: not a framework file (the file is not UTF-8 text)") from None
+    except OSError as exc:
+        raise FrameworkError(f"{path}: cannot read the file: {exc.strerror or exc}") from None
+    except (yaml.YAMLError, KeyError, TypeError, AttributeError, ValueError) as exc:
         raise FrameworkError(f"{path}: not a framework file ({exc})") from None

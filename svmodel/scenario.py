@@ -35,6 +35,9 @@ from svmodel.atomic import write_text_atomic
 from svmodel.checks import double_counting
 from svmodel.deflators import PriceYear, PriceYearError
 from svmodel.distributions import check_uncertainty_spec
+from svmodel.inputfiles import read_bounded
+from svmodel.limits import (MAX_DURATION_YEARS, MAX_MONEY, MAX_QUANTITY, MAX_START_YEAR, MAX_YAML_BYTES,
+                            MAX_YEAR)
 from svmodel.proxies import Proxy, ProxyLibrary, ProxyLibraryError, default_library
 from svmodel.validation import Problem, ScenarioError, fields_map, problem_at, raw_at, translate
 from svmodel.yamlio import Path_, YamlProblem, format_path, load_yaml
@@ -59,18 +62,19 @@ ALLOWED: dict[str, str] = {
     "outcomes": "a list of at least one outcome",
     "stakeholder": "a text naming who contributes or benefits",
     "description": "a text",
-    "amount": "a number of pounds, at least 0, without currency sign or thousands separators (e.g. 250000)",
-    "year": "a whole number of years from now, at least 0 (0 = today, not discounted)",
+    "amount": f"a number of pounds, at least 0 and at most {MAX_MONEY:,.0f}, without currency sign "
+              "or thousands separators (e.g. 250000)",
+    "year": f"a whole number of years from now, at least 0 (0 = today, not discounted) and at most {MAX_YEAR}",
     "id": "a name made of letters, digits, _ or -, starting with a letter, unique in the file",
     "outcome": "a text describing the outcome",
     "measure": "a framework measure id such as K10",
     "indicator": "a text",
-    "quantity": "a number of at least 0",
+    "quantity": f"a number of at least 0 and at most {MAX_QUANTITY:,.0f}",
     "proxy": "an id from the proxy library (see `svmodel proxies`)",
     "value": "a mapping with amount, price_year and source",
     "source": "a text citing where the value comes from",
-    "duration": "a whole number of years, at least 1",
-    "start_year": "a whole number of at least 1 (1 = the first year)",
+    "duration": f"a whole number of years, at least 1 and at most {MAX_DURATION_YEARS}",
+    "start_year": f"a whole number of at least 1 (1 = the first year) and at most {MAX_START_YEAR}",
     "uncertainty": "a mapping from 'outcome_id.parameter' to a distribution such as {dist: uniform, low: 0.2, high: 0.4}",
     "proxies": "a list of proxy pack CSV files, relative to the scenario file",
     "value_type": "one of fiscal, economic, social",
@@ -79,12 +83,37 @@ ALLOWED: dict[str, str] = {
 }
 
 
+def _numeric_text(value: Any) -> bool:
+    """True for text that reads as a number (YAML 1.1 reads 1e12, without a decimal point,
+    as text; so is a quoted "1200")."""
+    if not isinstance(value, str):
+        return False
+    try:
+        float(value.strip())
+    except ValueError:
+        return False
+    return True
+
+
 def _number(value: Any) -> float:
+    if isinstance(value, str) and _numeric_text(value):
+        raise PydanticCustomError(
+            "svm_numeric_text",
+            "is text, not a number: YAML reads a number in quotes, or in exponent form without a "
+            "decimal point and a signed exponent (1e12), as text; write it as {plain}, or in "
+            "the form 1.0e+12", {"plain": _plain_number(value)})
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise PydanticCustomError("not_a_number", "not a number")
     if not math.isfinite(value):
         raise PydanticCustomError("not_a_number", "not a finite number")
     return float(value)
+
+
+def _plain_number(text: str) -> str:
+    number = float(text.strip())
+    if number.is_integer() and abs(number) < 1e16:
+        return str(int(number))
+    return repr(number)
 
 
 def _fraction(value: Any) -> float:
@@ -120,7 +149,8 @@ def _rate(value: Any) -> float | str:
 
 
 Number = Annotated[float, BeforeValidator(_number)]
-NonNegative = Annotated[float, BeforeValidator(_number), Field(ge=0)]
+NonNegative = Annotated[float, BeforeValidator(_number), Field(ge=0, le=MAX_MONEY)]
+Quantity = Annotated[float, BeforeValidator(_number), Field(ge=0, le=MAX_QUANTITY)]
 Fraction = Annotated[float, BeforeValidator(_fraction), Field(ge=0, le=1)]
 Years = Annotated[int, BeforeValidator(_whole)]
 Text = Annotated[str, Field(min_length=1)]
@@ -178,7 +208,7 @@ class Input(_Strict):
     stakeholder: Text
     description: str = ""
     amount: NonNegative
-    year: Annotated[Years, Field(ge=0)] = 0
+    year: Annotated[Years, Field(ge=0, le=MAX_YEAR)] = 0
     notes: str = ""
 
 
@@ -190,15 +220,15 @@ class Outcome(_Strict):
     outcome: Text
     measure: str | None = None
     indicator: str | None = None
-    quantity: NonNegative
+    quantity: Quantity
     proxy: str | None = None
     value: InlineValue | None = None
     deadweight: Fraction = 0.0
     displacement: Fraction = 0.0
     attribution: Fraction = 0.0
     drop_off: Fraction = 0.0
-    duration: Annotated[Years, Field(ge=1)] = 1
-    start_year: Annotated[Years, Field(ge=1)] = 1
+    duration: Annotated[Years, Field(ge=1, le=MAX_DURATION_YEARS)] = 1
+    start_year: Annotated[Years, Field(ge=1, le=MAX_START_YEAR)] = 1
     notes: str = ""
 
     @field_validator("proxy")
@@ -213,6 +243,17 @@ class Outcome(_Strict):
                 {"hint": f"; closest ids: {', '.join(hint)}" if hint else "; see `svmodel proxies --search`"},
             )
         return value
+
+    @model_validator(mode="after")
+    def _within_horizon(self) -> "Outcome":
+        last = self.start_year + self.duration - 1
+        if last > MAX_YEAR:
+            raise PydanticCustomError(
+                "svm_horizon",
+                "starts in year {start} and lasts {duration} years, so it ends in year {last}; "
+                "outcomes must end by year {limit} (the end of the Green Book's discounting table)",
+                {"start": self.start_year, "duration": self.duration, "last": last, "limit": MAX_YEAR})
+        return self
 
     @model_validator(mode="after")
     def _one_value(self) -> "Outcome":
@@ -441,6 +482,8 @@ def _translate(error: dict[str, Any], data: Any) -> tuple[Path_, str]:
         return loc, f"{shown} is an {error['msg']}"
     if kind == "unknown_schedule":
         return loc, f"{shown} is an unknown discounting schedule; expected {ALLOWED['rate']}"
+    if kind == "svm_horizon":
+        return loc + ("duration",), f"this outcome {error['msg']}"
     if kind in ("unknown_proxy", "price_year_range"):
         return loc, f"{shown}: {error['msg']}"
     if kind == "string_pattern_mismatch":
@@ -453,7 +496,7 @@ _SCENARIO_FIELDS = fields_map(ScenarioModel)
 
 # --------------------------------------------------------------------------- loading
 def file_hash(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    return hashlib.sha256(read_bounded(path, MAX_YAML_BYTES)).hexdigest()
 
 
 def validate_data(data: Any, library: ProxyLibrary | None = None, filename: str = "<scenario>",
@@ -534,7 +577,7 @@ def load_scenario(path: str | os.PathLike[str], library: ProxyLibrary | None = N
     """Read, validate and resolve a scenario file."""
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        raw = read_bounded(path, MAX_YAML_BYTES)
     except OSError as exc:
         raise ScenarioError([Problem(str(path), "", f"cannot read the file: {exc.strerror}")]) from None
     try:
