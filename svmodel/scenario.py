@@ -242,6 +242,13 @@ class Outcome(_Strict):
                 "unknown proxy id{hint}",
                 {"hint": f"; closest ids: {', '.join(hint)}" if hint else "; see `svmodel proxies --search`"},
             )
+        if value is not None and not library.deflators.covers(library.proxies[value].price_year):
+            raise PydanticCustomError(
+                "price_year_range",
+                "proxy in {year} prices, outside the GDP deflator series ({allowed}), so it cannot "
+                "be rebased; choose another proxy or give an inline value",
+                {"year": library.proxies[value].price_year.label,
+                 "allowed": library.deflators.allowed_text(library.proxies[value].price_year.financial)})
         return value
 
     @model_validator(mode="after")
@@ -521,10 +528,18 @@ def validate_data(data: Any, library: ProxyLibrary | None = None, filename: str 
     if isinstance(packs, list):
         for index, pack in enumerate(packs):
             pack_path = (base_dir or Path.cwd()) / str(pack)
+            named = f" (the proxy pack named at proxies[{index}] of {filename})"
             try:
                 library = library.with_pack(pack_path)
-            except (OSError, ProxyLibraryError) as exc:
-                raise ScenarioError([problem(("proxies", index), f"cannot load proxy pack: {exc}")])
+            except ProxyLibraryError as exc:
+                # The pack is at fault, not the scenario: the problem names the pack's file and row.
+                if exc.file:
+                    where = exc.column or ""
+                    raise ScenarioError([Problem(exc.file, where, exc.detail + named, exc.line)]) from None
+                raise ScenarioError([problem(("proxies", index), f"cannot load proxy pack: {exc}")]) from None
+            except OSError as exc:
+                raise ScenarioError([problem(("proxies", index), f"cannot load proxy pack {pack_path}: "
+                                                                 f"{exc.strerror or exc}")]) from None
 
     problems: list[tuple[Path_, str]] = []
     model: ScenarioModel | None = None
