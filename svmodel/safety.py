@@ -77,6 +77,15 @@ def neutralise_cell(value: Any) -> Any:
     return value if math.isfinite(number) else "'" + value
 
 
+def restore_cell(value: Any) -> Any:
+    """The inverse of `neutralise_cell` for reading svmodel's own exports back: text made of a
+    single quote and a formula trigger ("'=SUM(A1)") is read as the text the user typed
+    ("=SUM(A1)"), as a spreadsheet shows a quote-prefixed cell. Anything else is unchanged."""
+    if isinstance(value, str) and len(value) > 1 and value[0] == "'" and value[1:].startswith(FORMULA_TRIGGERS):
+        return value[1:]
+    return value
+
+
 def neutralise_row(row: Any) -> Any:
     """`neutralise_cell` over a sequence (list or tuple) or the values of a mapping."""
     if isinstance(row, dict):

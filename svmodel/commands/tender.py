@@ -114,10 +114,13 @@ def handle_evaluate(args: argparse.Namespace) -> int:
     print(evaluation.to_json() if args.json else summary(evaluation))
     if args.out and not args.json:
         print(f"\nwrote {len(written)} files to {args.out}")
-    for failure in evaluation.failures:
+    failed = list(evaluation.failures) + ([evaluation.scores_failure] if evaluation.scores_failure else [])
+    for failure in failed:
         for problem in failure.problems:
             print(f"error: {problem}", file=sys.stderr)
-    return 1 if evaluation.failures else 0
+    if failed:
+        print(f"{len(failed)} file(s) could not be read; the others were evaluated", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def handle_monitor(args: argparse.Namespace) -> int:
@@ -140,4 +143,10 @@ def handle_monitor(args: argparse.Namespace) -> int:
     print(json.dumps(monitoring.to_dict(), indent=2) if args.json else monitoring.text())
     if args.out and not args.json:
         print(f"\nwrote monitoring.csv, monitoring.json and variance.png to {args.out}")
-    return 0
+    for failure in monitoring.failures:
+        for problem in failure.problems:
+            print(f"error: {problem}", file=sys.stderr)
+    if monitoring.failures:
+        print(f"{len(monitoring.failures)} delivery return(s) could not be read; the others were "
+              "monitored", file=sys.stderr)
+    return 1 if monitoring.failures else 0
