@@ -33,11 +33,13 @@ def escape_html(value: Any) -> str:
     return "" if value is None else html.escape(str(value), quote=True)
 
 
-def safe_url(url: Any) -> str | None:
+def safe_url(url: Any, allow_relative: bool = False) -> str | None:
     """`url` if its scheme is allow-listed (http, https, mailto), else None.
 
-    Relative URLs (no scheme) are refused too: a report's links point at published sources.
-    Control characters and white space inside the scheme (``java\\tscript:``) are refused.
+    Relative URLs (no scheme) are refused too, unless `allow_relative` (a page's links to
+    its sibling files, such as a batch index's links to reports); even then a
+    protocol-relative ``//host`` or a backslash is refused. Control characters and white
+    space inside the scheme (``java\\tscript:``) are refused.
     """
     if url is None:
         return None
@@ -48,13 +50,16 @@ def safe_url(url: Any) -> str | None:
         scheme = urlsplit(text).scheme.lower()
     except ValueError:
         return None
+    if not scheme and allow_relative and ":" not in text.split("/", 1)[0] \
+            and not text.startswith(("//", "\\")) and "\\" not in text:
+        return text
     return text if scheme in ALLOWED_URL_SCHEMES else None
 
 
-def html_link(url: Any, text: Any = None) -> str:
+def html_link(url: Any, text: Any = None, allow_relative: bool = False) -> str:
     """An escaped ``<a>`` when the URL's scheme is allowed, else the escaped text alone."""
     label = escape_html(url if text is None else text)
-    href = safe_url(url)
+    href = safe_url(url, allow_relative)
     if href is None:
         return label
     return f'<a href="{escape_html(href)}" rel="noopener noreferrer">{label}</a>'

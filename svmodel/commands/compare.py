@@ -7,9 +7,10 @@ import sys
 
 import pandas as pd
 
-from svmodel.commands._common import add_proxies_option, library_from_args
+from svmodel.commands._common import UserError, add_proxies_option, library_from_args
 from svmodel.formatting import money, months, ratio
 from svmodel.results import evaluate
+from svmodel.safety import csv_text
 from svmodel.scenario import ScenarioError, load_scenario
 
 
@@ -40,7 +41,10 @@ def handle(args: argparse.Namespace) -> int:
         table = pd.DataFrame(rows)
         if args.csv:
             from svmodel.atomic import write_text_atomic
-            write_text_atomic(args.csv, table.to_csv(index=False))
+            try:
+                write_text_atomic(args.csv, csv_text(table))
+            except OSError as exc:
+                raise UserError(f"--csv {args.csv}: cannot write: {exc.strerror or exc}") from None
         shown = table.assign(
             total_present_value=table.total_present_value.map(money),
             total_inputs=table.total_inputs.map(money),

@@ -16,6 +16,7 @@ from svmodel.atomic import write_text_atomic
 from svmodel.commands._common import UserError, add_proxies_option, library_from_args
 from svmodel.formatting import money, months, percent, ratio
 from svmodel.results import BREAKDOWNS, Results, evaluate
+from svmodel.safety import csv_text
 from svmodel.scenario import load_scenario
 
 
@@ -64,7 +65,7 @@ def write_csv_tables(results: Results, directory: Path) -> list[Path]:
         raise UserError(f"--csv {directory}: exists and is not a folder")
     written = []
     for name, frame in csv_tables(results).items():
-        text = frame.to_csv(index=False, lineterminator="\n")
+        text = csv_text(frame)  # every cell neutralised: no spreadsheet formula from a name
         written.append(write_text_atomic(directory / name, text))
     return written
 

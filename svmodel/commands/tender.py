@@ -132,10 +132,11 @@ def handle_monitor(args: argparse.Namespace) -> int:
         from svmodel.atomic import write_bytes_atomic, write_text_atomic
         from svmodel.procurement import charts
         from svmodel.report.html import png_bytes
+        from svmodel.safety import csv_text
 
         out = _out_dir(args.out)
         try:
-            write_text_atomic(out / "monitoring.csv", monitoring.table.to_csv(index=False, lineterminator="\n"))
+            write_text_atomic(out / "monitoring.csv", csv_text(monitoring.table))
             write_text_atomic(out / "monitoring.json", json.dumps(monitoring.to_dict(), indent=2) + "\n")
             write_bytes_atomic(out / "variance.png", png_bytes(charts.delivery_variance(monitoring)))
         except OSError as exc:

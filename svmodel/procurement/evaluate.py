@@ -440,6 +440,7 @@ def summary(evaluation: Evaluation) -> str:
 def write_outputs(evaluation: Evaluation, directory: Path) -> list[Path]:
     """ranking.csv, lines.csv, flags.csv and evaluation.json, each written atomically."""
     from svmodel.atomic import write_text_atomic
+    from svmodel.safety import csv_text
 
     directory = Path(directory)
     if directory.exists() and not directory.is_dir():
@@ -447,6 +448,6 @@ def write_outputs(evaluation: Evaluation, directory: Path) -> list[Path]:
     written = []
     for name, frame in (("ranking.csv", evaluation.ranking()), ("lines.csv", evaluation.lines_table()),
                         ("flags.csv", evaluation.flags_table())):
-        written.append(write_text_atomic(directory / name, frame.to_csv(index=False, lineterminator="\n")))
+        written.append(write_text_atomic(directory / name, csv_text(frame)))
     written.append(write_text_atomic(directory / "evaluation.json", evaluation.to_json() + "\n"))
     return written

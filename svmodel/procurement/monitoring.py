@@ -252,14 +252,9 @@ def monitor_files(spec: TenderSpec, commitments: str | os.PathLike[str],
 
 def write_delivery_template(spec: TenderSpec, path: str | os.PathLike[str], supplier: str = "") -> Path:
     """A blank delivery return (CSV) with one row per measure, written atomically."""
-    import csv
-    import io
-
     from svmodel.atomic import write_text_atomic
+    from svmodel.safety import csv_text
 
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["supplier", "contract_year", "period", "share_of_year", "measure", "unit", "quantity", "evidence"])
-    for m in spec.measures.values():
-        writer.writerow([supplier, "", "", "", m.id, m.unit, "", ""])
-    return write_text_atomic(path, buffer.getvalue())
+    header = ["supplier", "contract_year", "period", "share_of_year", "measure", "unit", "quantity", "evidence"]
+    rows = [[supplier, "", "", "", m.id, m.unit, "", ""] for m in spec.measures.values()]
+    return write_text_atomic(path, csv_text(rows, header))
