@@ -544,13 +544,12 @@ class ScenarioExplorer:
         assert self.scenario is not None
         if not path:
             raise StateError([("save as", "give a file name ending in .yaml")])
+        folder = self.save_dir or (self.scenario.path.parent if self.scenario.path else Path.cwd())
         target = Path(path).expanduser()
-        if not target.is_absolute():
-            target = (self.save_dir or (self.scenario.path.parent if self.scenario.path else Path.cwd())) / target
         label = self.variant_name.value.strip()
         name = f"{self.scenario.name} ({label})" if label else f"{self.scenario.name} (explorer variant)"
         saved = save_variant(self.scenario, self.read_state(), target, name=name,
-                             overwrite=self.overwrite.value)
+                             overwrite=self.overwrite.value, folder=folder)
         self.show_note(f"saved <code>{html.escape(str(saved))}</code>; check it with "
                        f"<code>svmodel validate {html.escape(str(saved))}</code>")
         return saved
