@@ -106,6 +106,14 @@ def terminal_text(value: Any) -> str:
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
+def json_terminal_text(text: str) -> str:
+    """JSON text safe to print: control characters left raw inside strings (DEL and the C1
+    set, which `json.dumps(..., ensure_ascii=False)` does not escape) written as ``\\u00NN``
+    escapes, so the JSON stays valid and means the same while a terminal shows no escape
+    sequence."""
+    return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def csv_text(rows: Any, header: Any = None) -> str:
     """CSV text with every cell neutralised: the one way svmodel writes CSV.
 

@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
+from typing import TextIO
 
 from svmodel.proxies import ProxyLibrary, ProxyLibraryError, default_library
+from svmodel.safety import json_terminal_text, terminal_text
 
 
 class UserError(Exception):
     """A problem the user can fix (bad argument, unreadable file); printed without traceback."""
+
+
+def say(text: object = "", file: TextIO | None = None, flush: bool = False) -> None:
+    """Print a line of output whose user-supplied parts (names, ids, paths) cannot move the
+    cursor, recolour or retitle the terminal (svmodel.safety.terminal_text)."""
+    print(terminal_text(text), file=file or sys.stdout, flush=flush)
+
+
+def say_json(text: str) -> None:
+    """Print JSON output, still valid JSON, with no raw control character (svmodel.safety)."""
+    print(json_terminal_text(text))
 
 
 def add_proxies_option(parser: argparse.ArgumentParser) -> None:

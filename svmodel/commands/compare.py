@@ -7,7 +7,7 @@ import sys
 
 import pandas as pd
 
-from svmodel.commands._common import UserError, add_proxies_option, library_from_args
+from svmodel.commands._common import UserError, add_proxies_option, library_from_args, say
 from svmodel.formatting import money, months, ratio
 from svmodel.results import evaluate
 from svmodel.safety import csv_text
@@ -32,7 +32,7 @@ def handle(args: argparse.Namespace) -> int:
         except ScenarioError as exc:
             failed += 1
             for problem in exc.problems:
-                print(f"error: {problem}", file=sys.stderr)
+                say(f"error: {problem}", file=sys.stderr)
             continue
         model = results.scenario.model
         rows.append({"scenario": model.name, "organisation": model.organisation,
@@ -55,5 +55,5 @@ def handle(args: argparse.Namespace) -> int:
         ).rename(columns={"total_present_value": "present value", "total_inputs": "inputs",
                           "net_present_value": "NPV", "sroi_ratio": "SROI ratio",
                           "net_sroi_ratio": "net ratio", "payback_months": "payback"})
-        print(shown.to_string(index=False))
+        say(shown.to_string(index=False))
     return 1 if failed else 0

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from svmodel.atomic import write_text_atomic
-from svmodel.commands._common import UserError, add_proxies_option, library_from_args
+from svmodel.commands._common import UserError, add_proxies_option, library_from_args, say, say_json
 from svmodel.formatting import money, months, percent, ratio
 from svmodel.results import BREAKDOWNS, Results, evaluate
 from svmodel.safety import csv_text
@@ -38,9 +38,9 @@ def handle(args: argparse.Namespace) -> int:
             written = write_csv_tables(results, Path(args.csv))
         except OSError as exc:
             raise UserError(f"--csv {args.csv}: cannot write the tables: {exc.strerror or exc}") from None
-    print(results.to_json() if args.json else summary(results))
+    say_json(results.to_json()) if args.json else say(summary(results))
     if args.csv and not args.json:
-        print(f"\nwrote {len(written)} CSV tables to {args.csv}")
+        say(f"\nwrote {len(written)} CSV tables to {args.csv}")
     return 0
 
 

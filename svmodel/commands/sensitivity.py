@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from svmodel.commands._common import UserError, add_proxies_option, library_from_args
+from svmodel.commands._common import UserError, add_proxies_option, library_from_args, say, say_json
 from svmodel.formatting import money, percent, ratio
 from svmodel.scenario import load_scenario
 
@@ -70,7 +70,7 @@ def handle(args: argparse.Namespace) -> int:
                                     default_from_confidence=args.default_distributions)
     except ValueError as exc:
         raise UserError(f"{args.file}: {exc}") from None
-    print(json.dumps(report, indent=2, ensure_ascii=False) if args.json else readable(report, args.top))
+    say_json(json.dumps(report, indent=2, ensure_ascii=False)) if args.json else say(readable(report, args.top))
     return 0
 
 
