@@ -114,6 +114,12 @@ def json_terminal_text(text: str) -> str:
     return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
+def chart_text(value: Any) -> str:
+    """Text for a matplotlib label: dollar signs escaped, so a name such as ``$\\frac{$`` is
+    drawn as typed instead of parsed as mathtext (which fails, or renders something else)."""
+    return ("" if value is None else str(value)).replace("$", r"\$")
+
+
 def csv_text(rows: Any, header: Any = None) -> str:
     """CSV text with every cell neutralised: the one way svmodel writes CSV.
 
