@@ -109,7 +109,11 @@ def check_expansion(root: yaml.Node, limit: int = MAX_YAML_NODES) -> int:
         key = id(node)
         if finished:
             visiting.discard(key)
-            size[key] = min(limit + 1, 1 + sum(size[id(child)] for child in _children(node)))
+            size[key] = 1 + sum(size[id(child)] for child in _children(node))
+            if size[key] > limit:  # the first (innermost) node that expands too far
+                raise YamlProblem(f"this value expands to more than {limit:,} values once its aliases "
+                                  "(*name) are repeated; a scenario file needs far fewer (is it a "
+                                  "'billion laughs' alias bomb?)", line=node.start_mark.line + 1)
             continue
         if key in size:
             continue
@@ -120,12 +124,7 @@ def check_expansion(root: yaml.Node, limit: int = MAX_YAML_NODES) -> int:
         visiting.add(key)
         stack.append((node, True))
         stack.extend((child, False) for child in reversed(_children(node)))
-    total = size[id(root)]
-    if total > limit:
-        raise YamlProblem(f"the document expands to more than {limit:,} values once its aliases (*name) "
-                          "are repeated; a scenario file needs far fewer (is it a 'billion laughs' "
-                          "alias bomb?)", line=root.start_mark.line + 1)
-    return total
+    return size[id(root)]
 
 
 def _line_map(root: yaml.Node, lines: dict[Path_, int]) -> None:
