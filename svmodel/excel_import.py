@@ -377,9 +377,11 @@ def _read_uncertainty(reader: _Reader, out: ImportedWorkbook) -> None:
             if isinstance(value, str) and value[:1] in "[{":
                 try:
                     value = json.loads(value)
-                except ValueError:
+                except (ValueError, RecursionError):  # RecursionError: nested thousands deep
+                    shown = repr(value) if len(value) <= 60 else repr(value[:60]) + "..."
                     reader.problem(L.UNCERTAINTY, f"{get_column_letter(col)}{row}",
-                                   f"{value!r} is not a valid list or mapping")
+                                   f"{shown} is not a valid list or mapping")
+                    value = None
             if value is not None:
                 entry[name] = value
         key = str(parameter)

@@ -145,3 +145,19 @@ def test_reader_rejects_what_it_cannot_read_with_xlsx_error(tmp_path):
     path.write_bytes(b"PK\x03\x04 not really")
     with pytest.raises(XlsxError):
         read_xlsx(path)
+
+
+def test_deeply_nested_json_in_an_uncertainty_cell_is_a_problem(tmp_path, test_library):
+    """json.loads raises RecursionError (not ValueError) for text nested thousands deep."""
+    from openpyxl import load_workbook
+
+    path = _exported_mixed(test_library, tmp_path)
+    book = load_workbook(path)
+    ws = book["Uncertainty"]
+    ws["C3"] = "low"
+    ws["A4"], ws["B4"], ws["C4"] = "a.deadweight", "uniform", "[" * 30_000
+    book.save(path)
+    with pytest.raises(ScenarioError) as caught:
+        import_workbook(path, test_library)
+    assert any("Uncertainty!C4" in p.file and "is not a valid list or mapping" in p.message
+               for p in caught.value.problems), [str(p) for p in caught.value.problems]
