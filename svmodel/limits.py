@@ -37,6 +37,18 @@ MAX_MONEY = 1e13
 #: use, about 3e11 kWh, is a large physical quantity and still fits).
 MAX_QUANTITY = 1e12
 
+# --------------------------------------------------------------------------- scenario size
+#: Most outcome lines in one scenario: 10,000. A Value Map rarely has more than 50 lines; the
+#: engine holds a lines x years matrix (with MAX_YEAR, at most 3 million numbers, 24 MB).
+MAX_OUTCOMES = 10_000
+
+#: Most inputs (investment lines) in one scenario: 10,000, for the same reason.
+MAX_INPUTS = 10_000
+
+#: Most proxy packs one scenario may layer on the library: 20. A licence holder layers one or
+#: two; each pack is read and merged in turn, so a list of thousands would take minutes.
+MAX_PROXY_PACKS = 20
+
 # --------------------------------------------------------------------------- files
 #: Largest YAML file (scenario, tender specification, framework): 5 MB. The largest shipped
 #: example is a few kilobytes; 5 MB holds tens of thousands of outcome lines.

@@ -36,8 +36,8 @@ from svmodel.checks import double_counting
 from svmodel.deflators import PriceYear, PriceYearError
 from svmodel.distributions import check_uncertainty_spec
 from svmodel.inputfiles import read_bounded
-from svmodel.limits import (MAX_DURATION_YEARS, MAX_MONEY, MAX_QUANTITY, MAX_START_YEAR, MAX_YAML_BYTES,
-                            MAX_YEAR)
+from svmodel.limits import (MAX_DURATION_YEARS, MAX_INPUTS, MAX_MONEY, MAX_OUTCOMES, MAX_PROXY_PACKS,
+                            MAX_QUANTITY, MAX_START_YEAR, MAX_YAML_BYTES, MAX_YEAR)
 from svmodel.proxies import Proxy, ProxyLibrary, ProxyLibraryError, default_library
 from svmodel.validation import Problem, ScenarioError, fields_map, problem_at, raw_at, translate
 from svmodel.yamlio import Path_, YamlProblem, format_path, load_yaml
@@ -294,8 +294,8 @@ class ScenarioModel(_Strict):
     discounting: Discounting = Discounting()
     proxies: list[str] = []
     include_transfers: bool = False
-    inputs: Annotated[list[Input], Field(min_length=1)]
-    outcomes: Annotated[list[Outcome], Field(min_length=1)]
+    inputs: Annotated[list[Input], Field(min_length=1, max_length=MAX_INPUTS)]
+    outcomes: Annotated[list[Outcome], Field(min_length=1, max_length=MAX_OUTCOMES)]
     # Each entry is checked in detail by svmodel.distributions.check_uncertainty_spec (run from
     # _cross_checks), which names the key and the field within it.
     uncertainty: dict[str, Any] = {}
@@ -525,6 +525,9 @@ def validate_data(data: Any, library: ProxyLibrary | None = None, filename: str 
                                          f"{type(data).__name__}")])
     # Licensed proxy packs named by the scenario are layered on before validation.
     packs = data.get("proxies") or []
+    if isinstance(packs, list) and len(packs) > MAX_PROXY_PACKS:
+        raise ScenarioError([problem(("proxies",), f"lists {len(packs):,} proxy packs; at most "
+                                                   f"{MAX_PROXY_PACKS} may be layered on the library")])
     if isinstance(packs, list):
         for index, pack in enumerate(packs):
             pack_path = (base_dir or Path.cwd()) / str(pack)

@@ -86,6 +86,10 @@ def translate(error: Mapping[str, Any], data: Any, allowed: Mapping[str, str],
         return loc, f"{shown} is above the maximum{expected}"
     if kind == "too_short":
         return loc, f"the list is empty{expected}"
+    if kind == "too_long":
+        context = error.get("ctx") or {}
+        return loc, (f"the list has {context.get('actual_length', 'too many'):,} items; at most "
+                     f"{context.get('max_length', '?'):,} are allowed")
     if kind.startswith("svm_"):
         return loc, f"{shown}: {error['msg']}"
     return loc, f"{shown} is not allowed{expected}"

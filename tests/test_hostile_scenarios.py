@@ -36,6 +36,7 @@ CASES: dict[str, tuple[str, int | None, tuple[str, ...]]] = {
                                                              "1000000000000")),
     "quantity_huge": ("outcomes[0].quantity", 10, ("is above the maximum", "1,000,000,000,000")),
     "amount_huge": ("inputs[0].amount", 5, ("is above the maximum", "10,000,000,000,000")),
+    "too_many_proxy_packs": ("proxies", 4, ("lists 21 proxy packs", "at most 20")),
 }
 
 
@@ -55,6 +56,20 @@ def test_hostile_scenario_gets_a_clear_message(name, test_library):
     assert (problem.path, problem.line) == (path_text, line), str(problem)
     for fragment in fragments:
         assert fragment in problem.message, (fragment, problem.message)
+
+
+def test_too_many_inputs_are_refused_with_the_count(tmp_path, test_library):
+    """Aliases keep the file small; the list still has 10,001 inputs."""
+    path = tmp_path / "many.yaml"
+    path.write_text("svmodel: 1\nname: Many\nprice_year: 2024\n"
+                    "one: &one {stakeholder: Council, amount: 1}\n"
+                    "inputs: [" + ", ".join(["*one"] * (limits.MAX_INPUTS + 1)) + "]\n"
+                    "outcomes:\n  - {id: a, stakeholder: P, outcome: O, quantity: 1, proxy: test_thousand}\n",
+                    encoding="utf-8")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path, test_library)
+    messages = [p.message for p in caught.value.problems if p.path == "inputs"]
+    assert messages == ["the list has 10,001 items; at most 10,000 are allowed"], caught.value.problems
 
 
 def test_alias_bomb_costs_neither_memory_nor_time():
