@@ -372,7 +372,10 @@ def _read_uncertainty(reader: _Reader, out: ImportedWorkbook) -> None:
         if parameter is None:
             continue
         entry: dict[str, Any] = {}
-        for col, name in names.items():
+        for col in ws.columns_in(row):  # the row's own cells: work grows with the cells, not the header
+            name = names.get(col)
+            if name is None:
+                continue
             value = reader.get(ws, row, col)
             if isinstance(value, str) and value[:1] in "[{":
                 try:

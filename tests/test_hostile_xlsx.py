@@ -27,6 +27,7 @@ ALL_MEASURES = ["K4", "K1", "K22", "K24"]  # tests/fixtures/procurement/clean_bi
 BID_CASES: dict[str, tuple[str, ...] | None] = {
     "bid_stale_dimension": None,
     "bid_far_cell": None,
+    "bid_header_to_xfd": None,
     "bid_unsaved_formula": ("row 2, year_1 (cell D2)", "formula (=2*2) with no saved result"),
     "bid_dtd_entity": ("declares a document type or entities",),
     "bid_bad_coordinate": ("'ZZZZ2' is not a cell reference",),

@@ -134,7 +134,10 @@ def _read_xlsx(path: Path, sheet: str) -> Table:
                                                                      "a response form has one row per measure")])
     for number in row_numbers:
         cells = {}
-        for i, c in enumerate(columns, start=1):
+        # only the row's own cells are visited (a header that runs to column XFD costs nothing
+        # per row); a column the row leaves empty is simply absent, which reads as blank
+        for i in ws.columns_in(number):
+            c = columns[i - 1] if i <= width else ""
             if not c:
                 continue
             cell = ws.cell(number, i)
