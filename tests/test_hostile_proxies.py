@@ -92,3 +92,14 @@ def test_shipped_proxy_priced_outside_the_series_is_a_validation_error(tmp_path)
                         "deadweight: 0.1}\n", encoding="utf-8")
     with pytest.raises(ScenarioError, match="outside the GDP deflator series"):
         load_scenario(scenario, library)
+
+
+def test_cli_pack_that_is_a_device_is_named(capsys):
+    from svmodel.cli import main
+
+    if not Path("/dev/zero").exists():
+        pytest.skip("no /dev/zero on this system")
+    scenario = Path(__file__).resolve().parents[1] / "params" / "examples" / "reablement_home_care.yaml"
+    assert main(["run", str(scenario), "--proxies", "/dev/zero"]) == 1
+    err = capsys.readouterr().err
+    assert "--proxies /dev/zero: cannot read the file: is a device" in err

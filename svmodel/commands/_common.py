@@ -37,8 +37,13 @@ def add_proxies_option(parser: argparse.ArgumentParser) -> None:
 def library_from_args(args: argparse.Namespace) -> ProxyLibrary:
     try:
         library = default_library()
-        for pack in getattr(args, "proxies", []) or []:
-            library = library.with_pack(Path(pack))
     except (OSError, ProxyLibraryError) as exc:
         raise UserError(str(exc)) from None
+    for pack in getattr(args, "proxies", []) or []:
+        try:
+            library = library.with_pack(Path(pack))
+        except ProxyLibraryError as exc:
+            raise UserError(str(exc)) from None
+        except OSError as exc:  # missing, a FIFO or device, too large: name the pack
+            raise UserError(f"--proxies {pack}: cannot read the file: {exc.strerror or exc}") from None
     return library
