@@ -17,6 +17,7 @@ from typing import Sequence
 
 from svmodel import __version__, commands
 from svmodel.errors import ExitCode, InputFileError, SvmodelError
+from svmodel.util.safety import terminal_text
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,10 +43,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.handler(args) or 0)
     except InputFileError as exc:
         for problem in exc.problems:
-            print(f"error: {problem}", file=sys.stderr)
+            print(f"error: {terminal_text(problem)}", file=sys.stderr)
         return ExitCode.INVALID_INPUT
     except SvmodelError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {terminal_text(exc)}", file=sys.stderr)
         return ExitCode.INVALID_INPUT
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -55,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # an internal error: say so plainly, traceback on request
         if args.debug:
             raise
-        print(f"internal error: {type(exc).__name__}: {exc}\n"
+        print(f"internal error: {type(exc).__name__}: {terminal_text(exc)}\n"
               "(run with --debug for the traceback, and please report it)", file=sys.stderr)
         return ExitCode.INTERNAL
 

@@ -62,7 +62,15 @@ class TenderError(InputFileError):
 
 
 class ProxyLibraryError(SvmodelError, ValueError):
-    """A proxy file that cannot be read, or a row that breaks the format."""
+    """A proxy file that cannot be read, or a row that breaks the format.
+
+    `file`, `line` (the CSV line where the row ends), `column` and `detail` locate the problem
+    for callers that report it against the pack rather than the file that named the pack."""
+
+    def __init__(self, message: str, file: str = "", line: int | None = None, column: str = "",
+                 detail: str = ""):
+        super().__init__(message)
+        self.file, self.line, self.column, self.detail = file, line, column, detail or message
 
 
 class PriceYearError(SvmodelError, ValueError):

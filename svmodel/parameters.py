@@ -18,17 +18,15 @@ import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from svmodel.util.limits import MAX_MONEY, MAX_QUANTITY, MAX_YEAR
+
 Kind = Literal["fraction", "number", "money", "whole", "rate", "factor"]  # "whole": whole years
 Scope = Literal["line", "input", "scenario"]
 
-#: Longest horizon, in years, of a duration, an outcome start or an input year. The Green Book
-#: publishes discount rates for more than 300 years, but no social value appraisal runs past two
-#: centuries; the bound keeps the year grid (lines x years) small and finite.
-MAX_YEARS = 200
-#: Largest quantity (units of outcome) or amount of money (GBP) a file may state: a trillion,
-#: about half of UK GDP. Larger figures are typing errors, and products of two of them stay
-#: far inside float64's range (1e24 x 200 years).
-MAX_AMOUNT = 1e12
+# The numeric bounds come from svmodel.util.limits, which gives the reason for each value: years up to
+# the end of the Green Book's discount table (300), money up to GBP 10 trillion, quantities up to
+# a trillion units.
+MAX_YEARS = MAX_YEAR
 
 
 @dataclass(frozen=True)
@@ -74,7 +72,7 @@ class Parameter:
         if self.kind == "rate":
             return 'a rate from 0 up to (not including) 1, such as 0.035 or "3.5%"'
         if self.kind == "whole":
-            return f"a whole number of years from {self.low:g} to {self.high:g}"
+            return f"a whole number of years, at least {self.low:g} and at most {self.high:g}"
         low = f"above {self.low:g}" if self.low_open else f"at least {self.low:g}"
         what = {"money": "an amount in pounds", "factor": "a factor"}.get(self.kind, "a number")
         return f"{what} {low} and at most {self.high:,.0f}"
@@ -109,10 +107,10 @@ class Parameter:
 
 _SROI = "SROI Guide (2012) stage 4"
 _PARAMETERS = (
-    Parameter("quantity", "Quantity", "", "number", "line", 0.0, MAX_AMOUNT,
+    Parameter("quantity", "Quantity", "", "number", "line", 0.0, MAX_QUANTITY,
               "How much change: the number of people, admissions, tonnes... the outcome counts",
               "SROI Guide (2012) stage 3"),
-    Parameter("value", "Proxy value", "£", "money", "line", 0.0, MAX_AMOUNT,
+    Parameter("value", "Proxy value", "£", "money", "line", 0.0, MAX_MONEY,
               "The financial proxy's value per unit, in its own price year",
               "SROI Guide (2012) stage 3"),
     Parameter("deadweight", "Deadweight", "%", "fraction", "line", 0.0, 1.0,
@@ -127,7 +125,7 @@ _PARAMETERS = (
               "How many years the outcome lasts", _SROI),
     Parameter("start_year", "Outcome start", "year", "whole", "line", 1.0, float(MAX_YEARS),
               "The year the outcome first counts: 1 = the first year", _SROI, uncertain=False),
-    Parameter("amount", "Amount", "£", "money", "input", 0.0, MAX_AMOUNT,
+    Parameter("amount", "Amount", "£", "money", "input", 0.0, MAX_MONEY,
               "The input's value in the scenario's price year", "SROI Guide (2012) stage 2",
               uncertain=False),
     Parameter("year", "Year", "", "whole", "input", 0.0, float(MAX_YEARS),

@@ -220,4 +220,22 @@ def calculate(scenario: Scenario) -> Results:
         rate=model.discounting.rate,
         first_year_discounted=model.discounting.first_year_discounted,
     )
+    _check_finite(scenario, engine)
     return Results(scenario=scenario, engine=engine)
+
+
+def _check_finite(scenario: Scenario, engine: EngineResult) -> None:
+    """A clear error instead of n/a figures when a total is not a finite number.
+
+    The bounds in svmodel.util.limits keep every total finite; this guards the engine's callers
+    against values that reach it without validation (a result is never printed as n/a with
+    exit status 0 because of an overflow)."""
+    totals = {"total_present_value": engine.total_present_value, "total_inputs": engine.total_inputs}
+    bad = [name for name, value in totals.items() if not math.isfinite(value)]
+    if bad or not np.all(np.isfinite(engine.line_present_values)):
+        from svmodel.scenario.problems import Problem, ScenarioError
+
+        where = str(scenario.path) if scenario.path else scenario.name
+        raise ScenarioError([Problem(where, ", ".join(bad) or "outcomes",
+                                     "the calculation overflows (a total is not a finite number); "
+                                     "check quantities, values and years for misplaced digits")])

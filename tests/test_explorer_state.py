@@ -150,7 +150,14 @@ def test_save_refuses_to_overwrite_or_write_invalid(scenario, tmp_path):
     with pytest.raises(StateError, match="already exists"):
         save_variant(scenario, state, target)
     assert target.read_text() == "keep me"
-    save_variant(scenario, state, target, overwrite=True)
+    # An unrelated file is never overwritten, even when overwriting is allowed (issue 12) ...
+    with pytest.raises(StateError, match="was not saved by the explorer"):
+        save_variant(scenario, state, target, overwrite=True)
+    assert target.read_text() == "keep me"
+    # ... but a variant the explorer saved earlier is.
+    target.unlink()
+    save_variant(scenario, state, target)
+    save_variant(scenario, state.with_line("wellbeing", attribution=0.5), target, overwrite=True)
     assert target.read_text().startswith("# Saved from the svmodel scenario explorer")
     with pytest.raises(StateError, match="must end in .yaml"):
         save_variant(scenario, state, tmp_path / "v.txt")

@@ -57,7 +57,7 @@ def test_spec_resolves_measures(spec):
 def test_default_proxy_is_the_frameworks_first(test_library):
     text = SPEC_TEXT.replace("    proxy: test_thousand          # GBP 1,000 in 2024 prices\n", "")
     from svmodel.procurement.spec import validate_spec
-    from svmodel.scenario.yamlio import load_yaml
+    from svmodel.util.yamlio import load_yaml
 
     data, _ = load_yaml(text)
     # The test library lacks hmt_wellby (the framework's first K4 proxy): a clear error says so.

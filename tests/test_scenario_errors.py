@@ -26,7 +26,7 @@ CASES: dict[str, tuple[str, int | None, tuple[str, ...]]] = {
     "attribution_130_percent": ("outcomes[0].attribution", 12, ("'130%' is above the maximum", '"100%"')),
     "drop_off_above_one": ("outcomes[0].drop_off", 12, ("2 is above the maximum",)),
     "negative_quantity": ("outcomes[0].quantity", 10, ("-5 is below the minimum", "at least 0")),
-    "duration_zero": ("outcomes[0].duration", 12, ("0 is below the minimum", "whole number of years from 1 to 200")),
+    "duration_zero": ("outcomes[0].duration", 12, ("0 is below the minimum", "whole number of years, at least 1 and at most 300")),
     "duration_fractional": ("outcomes[0].duration", 12, ("2.5 is not allowed", "whole number of years")),
     "unknown_proxy": ("outcomes[0].proxy", 11, ("'test_thousands'", "unknown proxy id", "closest ids: test_thousand")),
     "neither_proxy_nor_value": ("outcomes[0]", 7, ("neither `proxy` nor `value`", "exactly one")),

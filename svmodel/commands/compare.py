@@ -7,9 +7,10 @@ import sys
 
 import pandas as pd
 
-from svmodel.commands._common import add_proxies_option, library_from_args
+from svmodel.commands._common import UsageError, add_proxies_option, library_from_args, say
 from svmodel.util.formatting import money, months, ratio
 from svmodel.results import calculate
+from svmodel.util.safety import csv_text
 from svmodel.scenario import ScenarioError, load_scenario
 
 
@@ -31,7 +32,7 @@ def handle(args: argparse.Namespace) -> int:
         except ScenarioError as exc:
             failed += 1
             for problem in exc.problems:
-                print(f"error: {problem}", file=sys.stderr)
+                say(f"error: {problem}", file=sys.stderr)
             continue
         model = results.scenario.model
         rows.append({"scenario": model.name, "organisation": model.organisation,
@@ -40,7 +41,10 @@ def handle(args: argparse.Namespace) -> int:
         table = pd.DataFrame(rows)
         if args.csv:
             from svmodel.util.atomic import write_text_atomic
-            write_text_atomic(args.csv, table.to_csv(index=False))
+            try:
+                write_text_atomic(args.csv, csv_text(table))
+            except OSError as exc:
+                raise UsageError(f"--csv {args.csv}: cannot write: {exc.strerror or exc}") from None
         shown = table.assign(
             total_present_value=table.total_present_value.map(money),
             total_inputs=table.total_inputs.map(money),
@@ -51,5 +55,5 @@ def handle(args: argparse.Namespace) -> int:
         ).rename(columns={"total_present_value": "present value", "total_inputs": "inputs",
                           "net_present_value": "NPV", "sroi_ratio": "SROI ratio",
                           "net_sroi_ratio": "net ratio", "payback_months": "payback"})
-        print(shown.to_string(index=False))
+        say(shown.to_string(index=False))
     return 1 if failed else 0

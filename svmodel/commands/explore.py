@@ -24,7 +24,7 @@ import urllib.request
 import webbrowser
 from pathlib import Path
 
-from svmodel.commands._common import UsageError, add_proxies_option, library_from_args
+from svmodel.commands._common import UsageError, add_proxies_option, library_from_args, say
 from svmodel.scenario import load_scenario
 from svmodel.resources import notebook
 
@@ -141,13 +141,13 @@ def handle(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         wait_until_serving(url, process)
-        print(f"Scenario explorer: {url}" + (f"  ({file.name})" if file else ""), flush=True)
-        print("Press Ctrl+C to stop.", flush=True)
+        say(f"Scenario explorer: {url}" + (f"  ({file.name})" if file else ""), flush=True)
+        say("Press Ctrl+C to stop.", flush=True)
         if not args.no_browser:
             webbrowser.open(url)
         return process.wait()
     except KeyboardInterrupt:
-        print("stopping the explorer", file=sys.stderr, flush=True)
+        say("stopping the explorer", file=sys.stderr, flush=True)
         return 0
     finally:
         if process.poll() is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from svmodel.commands._common import UsageError, add_proxies_option, library_from_args
+from svmodel.commands._common import UsageError, add_proxies_option, library_from_args, say
 from svmodel.scenario import load_scenario
 
 
@@ -34,5 +34,5 @@ def handle(args: argparse.Namespace) -> int:
         path = export_workbook(scenario, args.xlsx)
     except OSError as exc:
         raise UsageError(f"cannot write {args.xlsx}: {exc.strerror or exc}") from None
-    print(f"wrote {path} ({len(scenario.lines)} outcomes, {len(scenario.model.inputs)} inputs)")
+    say(f"wrote {path} ({len(scenario.lines)} outcomes, {len(scenario.model.inputs)} inputs)")
     return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from svmodel.commands._common import UsageError, library_from_args
+from svmodel.commands._common import UsageError, library_from_args, say
 from svmodel.util.formatting import money
 from svmodel.library.frameworks import FrameworkError, load_framework
 
@@ -28,21 +28,21 @@ def handle(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     library = library_from_args(args)
     year = args.year or library.deflators.last_year
-    print(f"{framework.title}\n")
+    say(f"{framework.title}\n")
     valued = 0
     for outcome in framework.outcomes:
-        print(f"{outcome.id} {outcome.name}")
+        say(f"{outcome.id} {outcome.name}")
         for measure in outcome.measures:
-            print(f"  {measure.id:<4} {measure.name} [{measure.unit}]")
+            say(f"  {measure.id:<4} {measure.name} [{measure.unit}]")
             if measure.count_only:
-                print(f"         count only: {measure.reason}")
+                say(f"         count only: {measure.reason}")
                 continue
             valued += 1
             for choice in measure.proxies:
                 proxy = library.get(choice.id)
                 value = money(library.rebased_value(proxy.id, year), 2)
-                print(f"         {proxy.id}: {value} {proxy.unit} ({year} prices, {proxy.value_type}) "
+                say(f"         {proxy.id}: {value} {proxy.unit} ({year} prices, {proxy.value_type}) "
                       f"- {choice.rationale}")
     total = len(framework.measures)
-    print(f"\n{valued} of {total} measures valued; {total - valued} counted only.")
+    say(f"\n{valued} of {total} measures valued; {total - valued} counted only.")
     return 0

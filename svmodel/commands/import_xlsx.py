@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from svmodel.commands._common import UsageError, add_proxies_option, library_from_args
+from svmodel.commands._common import UsageError, add_proxies_option, library_from_args, say
 from svmodel.scenario import dump_scenario
 
 
@@ -40,6 +40,6 @@ def handle(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from None
     for warning in imported.warnings:
-        print(f"warning: {args.workbook}: {warning}", file=sys.stderr)
-    print(f"wrote {out} ({len(scenario.lines)} outcomes, {len(scenario.model.inputs)} inputs)")
+        say(f"warning: {args.workbook}: {warning}", file=sys.stderr)
+    say(f"wrote {out} ({len(scenario.lines)} outcomes, {len(scenario.model.inputs)} inputs)")
     return 0

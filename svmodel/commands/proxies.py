@@ -6,7 +6,7 @@ import argparse
 
 import pandas as pd
 
-from svmodel.commands._common import UsageError, add_proxies_option, library_from_args
+from svmodel.commands._common import UsageError, add_proxies_option, library_from_args, say
 from svmodel.library.deflators import PriceYearError
 from svmodel.util.formatting import money
 from svmodel.library.proxies import VALUE_TYPES
@@ -36,23 +36,23 @@ def handle(args: argparse.Namespace) -> int:
         for key, value in vars(proxy).items():
             if value not in ("", None, ()):
                 shown = ";".join(value) if isinstance(value, tuple) else value
-                print(f"{key:>13}: {shown}")
+                say(f"{key:>13}: {shown}")
         if args.year is not None:
             try:
                 rebased = library.rebased_value(proxy.id, args.year)
             except PriceYearError as exc:
                 raise UsageError(str(exc)) from None
-            print(f"{'rebased':>13}: {money(rebased, 2)} in {args.year} prices (HM Treasury GDP deflator)")
+            say(f"{'rebased':>13}: {money(rebased, 2)} in {args.year} prices (HM Treasury GDP deflator)")
         return 0
     found = library.search(args.search, args.measure, args.value_type, args.beneficiary)
     if not found:
-        print("no proxy matches")
+        say("no proxy matches")
         return 0
     table = pd.DataFrame([{
         "id": p.id, "name": p.name[:60], "value": money(p.value, 2), "unit": p.unit[:30],
         "price year": p.price_year.label, "type": p.value_type, "measures": ";".join(p.measures),
         "licence": p.licence,
     } for p in found])
-    print(table.to_string(index=False))
-    print(f"\n{len(found)} of {len(library)} proxies; library version {library.version}")
+    say(table.to_string(index=False))
+    say(f"\n{len(found)} of {len(library)} proxies; library version {library.version}")
     return 0

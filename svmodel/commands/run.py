@@ -13,9 +13,10 @@ from pathlib import Path
 import pandas as pd
 
 from svmodel.util.atomic import write_text_atomic
-from svmodel.commands._common import UsageError, add_proxies_option, library_from_args
+from svmodel.commands._common import UsageError, add_proxies_option, library_from_args, say, say_json
 from svmodel.util.formatting import money, months, percent, ratio
 from svmodel.results import BREAKDOWNS, Results, calculate
+from svmodel.util.safety import csv_text
 from svmodel.scenario import load_scenario
 
 
@@ -37,9 +38,9 @@ def handle(args: argparse.Namespace) -> int:
             written = write_csv_tables(results, Path(args.csv))
         except OSError as exc:
             raise UsageError(f"--csv {args.csv}: cannot write the tables: {exc.strerror or exc}") from None
-    print(results.to_json() if args.json else summary(results))
+    say_json(results.to_json()) if args.json else say(summary(results))
     if args.csv and not args.json:
-        print(f"\nwrote {len(written)} CSV tables to {args.csv}")
+        say(f"\nwrote {len(written)} CSV tables to {args.csv}")
     return 0
 
 
@@ -64,7 +65,7 @@ def write_csv_tables(results: Results, directory: Path) -> list[Path]:
         raise UsageError(f"--csv {directory}: exists and is not a folder")
     written = []
     for name, frame in csv_tables(results).items():
-        text = frame.to_csv(index=False, lineterminator="\n")
+        text = csv_text(frame)  # every cell neutralised: no spreadsheet formula from a name
         written.append(write_text_atomic(directory / name, text))
     return written
 

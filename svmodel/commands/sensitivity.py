@@ -10,9 +10,9 @@ from typing import Any
 
 import pandas as pd
 
-from svmodel.parameters import PARAMETERS
-from svmodel.commands._common import UsageError, add_proxies_option, library_from_args
+from svmodel.commands._common import UsageError, add_proxies_option, library_from_args, say, say_json
 from svmodel.util.formatting import money, percent, ratio
+from svmodel.parameters import PARAMETERS
 from svmodel.scenario import load_scenario
 
 
@@ -70,7 +70,7 @@ def handle(args: argparse.Namespace) -> int:
                                     default_from_confidence=args.default_distributions)
     except ValueError as exc:
         raise UsageError(f"{args.file}: {exc}") from None
-    print(json.dumps(report, indent=2, ensure_ascii=False) if args.json else readable(report, args.top))
+    say_json(json.dumps(report, indent=2, ensure_ascii=False)) if args.json else say(readable(report, args.top))
     return 0
 
 

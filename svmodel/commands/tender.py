@@ -18,7 +18,7 @@ import json
 import sys
 from pathlib import Path
 
-from svmodel.commands._common import UsageError, add_proxies_option, library_from_args
+from svmodel.commands._common import UsageError, add_proxies_option, library_from_args, say, say_json
 from svmodel.procurement.spec import load_spec
 
 
@@ -83,9 +83,9 @@ def handle_template(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise UsageError(f"--out {args.out}: cannot write the forms: {exc.strerror or exc}") from None
     for path in written:
-        print(f"wrote {path}")
+        say(f"wrote {path}")
     for warning in spec.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        say(f"warning: {warning}", file=sys.stderr)
     return 0
 
 
@@ -97,7 +97,7 @@ def handle_evaluate(args: argparse.Namespace) -> int:
     if not evaluation.bids:
         for failure in evaluation.failures:
             for problem in failure.problems:
-                print(f"error: {problem}", file=sys.stderr)
+                say(f"error: {problem}", file=sys.stderr)
         raise UsageError("no bid could be read; nothing to evaluate")
     if args.out:
         out = _out_dir(args.out)
@@ -111,13 +111,16 @@ def handle_evaluate(args: argparse.Namespace) -> int:
                                               png_bytes(charts.social_value_by_bid(evaluation))))
         except OSError as exc:
             raise UsageError(f"--out {args.out}: cannot write: {exc.strerror or exc}") from None
-    print(evaluation.to_json() if args.json else summary(evaluation))
+    say_json(evaluation.to_json()) if args.json else say(summary(evaluation))
     if args.out and not args.json:
-        print(f"\nwrote {len(written)} files to {args.out}")
-    for failure in evaluation.failures:
+        say(f"\nwrote {len(written)} files to {args.out}")
+    failed = list(evaluation.failures) + ([evaluation.scores_failure] if evaluation.scores_failure else [])
+    for failure in failed:
         for problem in failure.problems:
-            print(f"error: {problem}", file=sys.stderr)
-    return 1 if evaluation.failures else 0
+            say(f"error: {problem}", file=sys.stderr)
+    if failed:
+        say(f"{len(failed)} file(s) could not be read; the others were evaluated", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def handle_monitor(args: argparse.Namespace) -> int:
@@ -129,15 +132,22 @@ def handle_monitor(args: argparse.Namespace) -> int:
         from svmodel.util.atomic import write_bytes_atomic, write_text_atomic
         from svmodel.procurement import charts
         from svmodel.report.html import png_bytes
+        from svmodel.util.safety import csv_text
 
         out = _out_dir(args.out)
         try:
-            write_text_atomic(out / "monitoring.csv", monitoring.table.to_csv(index=False, lineterminator="\n"))
+            write_text_atomic(out / "monitoring.csv", csv_text(monitoring.table))
             write_text_atomic(out / "monitoring.json", json.dumps(monitoring.to_dict(), indent=2) + "\n")
             write_bytes_atomic(out / "variance.png", png_bytes(charts.delivery_variance(monitoring)))
         except OSError as exc:
             raise UsageError(f"--out {args.out}: cannot write: {exc.strerror or exc}") from None
-    print(json.dumps(monitoring.to_dict(), indent=2) if args.json else monitoring.text())
+    say_json(json.dumps(monitoring.to_dict(), indent=2)) if args.json else say(monitoring.text())
     if args.out and not args.json:
-        print(f"\nwrote monitoring.csv, monitoring.json and variance.png to {args.out}")
-    return 0
+        say(f"\nwrote monitoring.csv, monitoring.json and variance.png to {args.out}")
+    for failure in monitoring.failures:
+        for problem in failure.problems:
+            say(f"error: {problem}", file=sys.stderr)
+    if monitoring.failures:
+        say(f"{len(monitoring.failures)} delivery return(s) could not be read; the others were "
+              "monitored", file=sys.stderr)
+    return 1 if monitoring.failures else 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from svmodel.commands._common import add_proxies_option, library_from_args
+from svmodel.commands._common import add_proxies_option, library_from_args, say
 from svmodel.scenario import ScenarioError, load_scenario
 
 
@@ -26,11 +26,11 @@ def handle(args: argparse.Namespace) -> int:
         except ScenarioError as exc:
             failed += 1
             for problem in exc.problems:
-                print(f"error: {problem}", file=sys.stderr)
+                say(f"error: {problem}", file=sys.stderr)
             continue
-        print(f"ok: {name} ({len(scenario.lines)} outcomes, {len(scenario.model.inputs)} inputs)")
+        say(f"ok: {name} ({len(scenario.lines)} outcomes, {len(scenario.model.inputs)} inputs)")
         for warning in scenario.warnings:
-            print(f"warning: {name}: {warning}")
+            say(f"warning: {name}: {warning}")
     if failed:
-        print(f"{failed} of {len(args.files)} file(s) invalid", file=sys.stderr)
+        say(f"{failed} of {len(args.files)} file(s) invalid", file=sys.stderr)
     return 1 if failed else 0

@@ -21,14 +21,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from openpyxl import load_workbook
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
-
 from svmodel.excel import layout as L
 from svmodel.library.deflators import PriceYear, PriceYearError
 from svmodel.library.proxies import ProxyLibrary, ProxyLibraryError, default_library
+from svmodel.util.safety import restore_cell
 from svmodel.scenario import Problem, Scenario, ScenarioError, validate_data
+from svmodel.util.xlsx import Sheet as Worksheet
+from svmodel.util.xlsx import XlsxError, coordinate, read_xlsx
+from svmodel.util.xlsx import column_letter as get_column_letter
 
 _HEADER_SCAN_ROWS = 15
 _ERROR_VALUES = {"#VALUE!", "#REF!", "#NAME?", "#DIV/0!", "#N/A", "#NUM!", "#NULL!"}
@@ -52,17 +52,19 @@ def _aliases(column: L.Column) -> set[str]:
 
 
 class _Reader:
-    """Cell access over a formulas view and a saved-values view of the same workbook."""
+    """Cell access to a workbook read once (svmodel.util.xlsx: each cell's formula and its
+    saved value, within the bounds of svmodel.util.limits, whatever the stored dimension says)."""
 
     def __init__(self, path: Path):
         self.path = path
         self.problems: list[Problem] = []
         try:
-            self.formulas = load_workbook(path, data_only=False)
-            self.values = load_workbook(path, data_only=True)
-        except Exception as exc:  # openpyxl and zipfile raise assorted errors on non-xlsx input
-            raise ScenarioError([Problem(str(path), "", "cannot read the workbook (is it an .xlsx "
-                                                        f"file?): {type(exc).__name__}: {exc}")]) from None
+            self.formulas = read_xlsx(path)
+        except XlsxError as exc:
+            raise ScenarioError([Problem(str(path), "", f"cannot read the workbook (is it an .xlsx "
+                                                        f"file?): {exc}")]) from None
+        except OSError as exc:
+            raise ScenarioError([Problem(str(path), "", f"cannot read the file: {exc.strerror or exc}")]) from None
 
     def where(self, sheet: str, cell: str = "") -> str:
         return f"{self.path} [{sheet}!{cell}]" if cell else f"{self.path} [{sheet}]"
@@ -72,7 +74,10 @@ class _Reader:
 
     def sheet(self, name: str, required: bool = True) -> Worksheet | None:
         if name in self.formulas.sheetnames:
-            return self.formulas[name]
+            try:
+                return self.formulas[name]
+            except XlsxError as exc:
+                raise ScenarioError([Problem(f"{self.path} [{name}]", "", f"cannot read the sheet: {exc}")]) from None
         if required:
             self.problems.append(Problem(
                 f"{self.path} [{name}]", "",
@@ -81,17 +86,22 @@ class _Reader:
         return None
 
     def get(self, ws: Worksheet, row: int, column: int) -> Any:
-        """The cell's value: typed inputs as they are; formulas by their saved result."""
-        cell = ws.cell(row=row, column=column)
+        """The cell's value: typed inputs as they are; formulas by their saved result.
+
+        Text that `svmodel export` neutralised (a leading quote before =, +, -, @) is read
+        back as typed, so an export and import round trip keeps it."""
+        cell = ws.cell(row, column)
+        if cell is None:
+            return None
         raw = cell.value
-        if (isinstance(raw, str) and raw.startswith("=")) or type(raw).__name__ in (
-                "ArrayFormula", "DataTableFormula"):
-            saved = self.values[ws.title].cell(row=row, column=column).value
-            if saved is None:
-                self.problem(ws.title, cell.coordinate,
-                             "holds a formula with no saved result; type the value, or open and "
-                             "save the workbook in a spreadsheet program first")
-            raw = saved
+        if cell.unsaved_formula:
+            shown = f" (={cell.formula})" if cell.formula else ""
+            self.problem(ws.title, coordinate(row, column),
+                         f"holds a formula{shown[:80]} with no saved result; type the value, or open "
+                         "and save the workbook in a spreadsheet program first")
+            return None
+        if cell.formula is None:
+            raw = restore_cell(raw)
         if isinstance(raw, str):
             raw = raw.strip()
             if raw in _ERROR_VALUES:
@@ -113,8 +123,8 @@ def _find_header(reader: _Reader, ws: Worksheet, columns: tuple[L.Column, ...],
     best: tuple[int, dict[str, int]] | None = None
     for row in range(1, min(ws.max_row, _HEADER_SCAN_ROWS) + 1):
         found: dict[str, int] = {}
-        for col in range(1, ws.max_column + 1):
-            key = lookup.get(L.normalise_label(ws.cell(row=row, column=col).value))
+        for col in ws.columns_in(row):
+            key = lookup.get(L.normalise_label(ws.value(row, col)))
             if key and key not in found:
                 found[key] = col
         if len(found) >= 2 and (best is None or len(found) > len(best[1])):
@@ -160,7 +170,7 @@ def _read_settings(reader: _Reader, out: ImportedWorkbook) -> None:
     labels.update({L.normalise_label(key): (key, label) for key, label, _ in L.SETTINGS})
     found: dict[str, tuple[Any, str]] = {}
     for row in range(1, min(ws.max_row, 60) + 1):
-        match = labels.get(L.normalise_label(ws.cell(row=row, column=1).value))
+        match = labels.get(L.normalise_label(ws.value(row, 1)))
         if match and match[0] not in found:
             found[match[0]] = (reader.get(ws, row, 2), f"B{row}")
     data = out.data
@@ -207,8 +217,8 @@ def _rows(reader: _Reader, ws: Worksheet, header: int, columns: dict[str, int],
           specs: tuple[L.Column, ...], stop_at_total: bool = False) -> list[tuple[int, dict[str, Any]]]:
     inputs = [key for key in columns if not next(c for c in specs if c.key == key).formula]
     rows = []
-    for row in range(header + 1, ws.max_row + 1):
-        if stop_at_total and L.normalise_label(ws.cell(row=row, column=1).value) == "total":
+    for row in ws.row_numbers(after=header):
+        if stop_at_total and L.normalise_label(ws.value(row, 1)) == "total":
             break
         values = {key: reader.get(ws, row, columns[key]) for key in inputs}
         if all(v is None for v in values.values()):
@@ -349,27 +359,32 @@ def _read_uncertainty(reader: _Reader, out: ImportedWorkbook) -> None:
         return
     header = None
     for row in range(1, min(ws.max_row, _HEADER_SCAN_ROWS) + 1):
-        if L.normalise_label(ws.cell(row=row, column=1).value) == L.normalise_label(L.UNCERTAINTY_KEY):
+        if L.normalise_label(ws.value(row, 1)) == L.normalise_label(L.UNCERTAINTY_KEY):
             header = row
             break
     if header is None:
         return
-    names = {col: str(ws.cell(row=header, column=col).value).strip()
-             for col in range(2, ws.max_column + 1) if ws.cell(row=header, column=col).value}
+    names = {col: str(ws.value(header, col)).strip()
+             for col in ws.columns_in(header) if col >= 2 and ws.value(header, col)}
     spec: dict[str, dict[str, Any]] = {}
-    for row in range(header + 1, ws.max_row + 1):
+    for row in ws.row_numbers(after=header):
         parameter = reader.get(ws, row, 1)
         if parameter is None:
             continue
         entry: dict[str, Any] = {}
-        for col, name in names.items():
+        for col in ws.columns_in(row):  # the row's own cells: work grows with the cells, not the header
+            name = names.get(col)
+            if name is None:
+                continue
             value = reader.get(ws, row, col)
             if isinstance(value, str) and value[:1] in "[{":
                 try:
                     value = json.loads(value)
-                except ValueError:
+                except (ValueError, RecursionError):  # RecursionError: nested thousands deep
+                    shown = repr(value) if len(value) <= 60 else repr(value[:60]) + "..."
                     reader.problem(L.UNCERTAINTY, f"{get_column_letter(col)}{row}",
-                                   f"{value!r} is not a valid list or mapping")
+                                   f"{shown} is not a valid list or mapping")
+                    value = None
             if value is not None:
                 entry[name] = value
         key = str(parameter)

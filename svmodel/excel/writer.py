@@ -44,6 +44,7 @@ from svmodel.library.deflators import PriceYear
 from svmodel.engine import GREEN_BOOK_BANDS, GREEN_BOOK_HEALTH_BANDS
 from svmodel.results import Results, calculate
 from svmodel.scenario import Scenario
+from svmodel.util.safety import neutralise_cell
 
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
@@ -136,6 +137,17 @@ def _blank(value: Any) -> Any:
     return None if value in ("", None) else value
 
 
+def _user(value: Any) -> Any:
+    """A cell value from user input: blank as None, and text that a spreadsheet would run as a
+    formula (=, +, -, @ ...) neutralised by svmodel.util.safety (import reads it back as typed)."""
+    return neutralise_cell(_blank(value))
+
+
+def _column_value(value: Any, formula: bool) -> Any:
+    """svmodel's own formulas are written live; everything else is user input."""
+    return _blank(value) if formula else _user(value)
+
+
 def _price_year_cell(value: object) -> int | str:
     year = PriceYear.parse(value)
     return year.label if year.financial else year.start
@@ -161,7 +173,7 @@ def _scenario_sheet(wb: Workbook, scenario: Scenario) -> None:
     for index, (key, label, help_text) in enumerate(L.SETTINGS):
         row = L.SETTINGS_FIRST_ROW + index
         ws.cell(row=row, column=1, value=label).font = BOLD
-        cell = ws.cell(row=row, column=2, value=_blank(values[key]))
+        cell = ws.cell(row=row, column=2, value=_user(values[key]))
         _input(cell, "0.00%" if key == "rate" and not isinstance(rate, str) else None)
         cell.alignment = Alignment(horizontal="left", wrap_text=key == "description")
         ws.cell(row=row, column=3, value=help_text).font = QUESTION_FONT
@@ -209,7 +221,7 @@ def _inputs_sheet(wb: Workbook, scenario: Scenario, horizon_col: str) -> tuple[s
                   "discount_factor": f"=INDEX({factors},1,{year}{row}+1)",
                   "present_value": f"={amount}{row}*{factor}{row}"}
         for index, column in enumerate(L.INPUT_COLUMNS, start=1):
-            cell = ws.cell(row=row, column=index, value=_blank(values[column.key]))
+            cell = ws.cell(row=row, column=index, value=_column_value(values[column.key], column.formula))
             cell.number_format = column.number_format
             if not column.formula:
                 _input(cell)
@@ -322,7 +334,7 @@ def _value_map_sheet(wb: Workbook, scenario: Scenario, deflators: tuple[str, str
         # A library proxy's name and metadata come from the library: shown, not inputs.
         fixed = LIBRARY_FIELDS if inline is None else ("proxy_name",)
         for index, column in enumerate(L.VALUE_MAP_COLUMNS, start=1):
-            cell = ws.cell(row=r, column=index, value=_blank(values[column.key]))
+            cell = ws.cell(row=r, column=index, value=_column_value(values[column.key], column.formula))
             cell.number_format = column.number_format
             if not column.formula and column.key not in fixed:
                 _input(cell)
@@ -514,7 +526,7 @@ def _proxies_sheet(wb: Workbook, scenario: Scenario) -> None:
                  line.licence, line.confidence, line.origin, ", ".join(entry["used"])]
         formats = {3: L.MONEY, 5: "0.000", 6: "0.000", 7: L.FACTOR, 8: L.MONEY}
         for index, value in enumerate(cells):
-            cell = ws.cell(row=row, column=index + 1, value=_blank(value))
+            cell = ws.cell(row=row, column=index + 1, value=_user(value))
             cell.number_format = formats.get(index, "General")
     for index, width in enumerate((22, 36, 18, 12, 10, 12, 12, 11, 14, 10, 18, 9, 48, 30, 14, 11,
                                    12, 24), start=1):
@@ -534,13 +546,13 @@ def _uncertainty_sheet(wb: Workbook, scenario: Scenario) -> None:
                 keys.append(name)
     _header_row(ws, 3, [L.UNCERTAINTY_KEY, L.UNCERTAINTY_DIST, *keys])
     for row, (parameter, entry) in enumerate(spec.items(), start=4):
-        ws.cell(row=row, column=1, value=parameter)
-        ws.cell(row=row, column=2, value=entry.get(L.UNCERTAINTY_DIST))
+        ws.cell(row=row, column=1, value=_user(parameter))
+        ws.cell(row=row, column=2, value=_user(entry.get(L.UNCERTAINTY_DIST)))
         for index, name in enumerate(keys, start=3):
             value = entry.get(name)
             if isinstance(value, (list, dict)):
                 value = json.dumps(value)
-            _input(ws.cell(row=row, column=index, value=value))
+            _input(ws.cell(row=row, column=index, value=_user(value)))
         _input(ws.cell(row=row, column=1))
         _input(ws.cell(row=row, column=2))
     ws.column_dimensions["A"].width = 36
@@ -580,7 +592,7 @@ def _provenance_sheet(wb: Workbook, scenario: Scenario, results: Results) -> Non
         rows += [("Warning" if i == 0 else "", w) for i, w in enumerate(scenario.warnings)]
     for row, (label, value) in enumerate(rows, start=3):
         ws.cell(row=row, column=1, value=label or None).font = BOLD
-        cell = ws.cell(row=row, column=2, value=value if value != "" else None)
+        cell = ws.cell(row=row, column=2, value=_user(value))
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     ws.column_dimensions["A"].width = 32
     ws.column_dimensions["B"].width = 110

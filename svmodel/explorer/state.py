@@ -28,6 +28,8 @@ from svmodel.engine import SCHEDULES, LineArrays, compute
 from svmodel.util.formatting import money, months, ratio
 from svmodel.results import Results
 from svmodel.parameters import ADJUSTMENTS, PARAMETERS
+from svmodel.util.inputfiles import read_bounded
+from svmodel.util.limits import MAX_YAML_BYTES
 from svmodel.scenario.schema import (
     Discounting,
     Scenario,
@@ -340,14 +342,47 @@ def default_save_path(scenario: Scenario, variant: str, folder: Path | None = No
     return base / f"{stem}-{slug}.yaml"
 
 
+SAVED_HEADER = "# Saved from the svmodel scenario explorer"
+
+
+def confine(path: str | os.PathLike[str], folder: str | os.PathLike[str]) -> Path:
+    """`path` (relative to `folder`, or absolute) if it lies inside `folder` once symbolic
+    links and `..` are resolved; else StateError. The explorer writes only in its folder."""
+    base = Path(folder).expanduser().resolve()
+    target = Path(path).expanduser()
+    if not target.is_absolute():
+        target = base / target
+    if target.is_symlink():
+        raise StateError([("save as", f"{str(target)!r} is a symbolic link; give a new file name")])
+    resolved = target.resolve()
+    if not resolved.is_relative_to(base):
+        raise StateError([("save as", f"{str(path)!r} is outside the explorer's folder {base}; give a "
+                                      "file name inside it, such as reablement-variant.yaml")])
+    return resolved
+
+
+def _saved_by_explorer(path: Path) -> bool:
+    """True if `path` is a scenario file this explorer wrote (its first line is SAVED_HEADER)."""
+    try:
+        head = read_bounded(path, MAX_YAML_BYTES)[:len(SAVED_HEADER)].decode("utf-8", "replace")
+    except OSError:
+        return False
+    return head == SAVED_HEADER
+
+
 def save_variant(scenario: Scenario, state: ExplorerState, path: str | os.PathLike[str],
-                 name: str | None = None, overwrite: bool = False) -> Path:
+                 name: str | None = None, overwrite: bool = False,
+                 folder: str | os.PathLike[str] | None = None) -> Path:
     """Validate the state as a scenario file and write it atomically; return the path.
 
-    Refuses to overwrite an existing file unless `overwrite`, and never overwrites the baseline
-    scenario file itself. Raises StateError or ScenarioError (nothing is written) when invalid.
+    With `folder`, the file must lie inside it (svmodel.explorer.state.confine). Refuses to
+    overwrite an existing file unless `overwrite`, and even then only a file the explorer
+    saved earlier; never overwrites the baseline scenario file itself. Raises StateError or
+    ScenarioError (nothing is written) when invalid.
     """
     target = Path(path).expanduser()
+    if folder is not None:
+        target = confine(target, folder)
     if target.suffix.lower() not in (".yaml", ".yml"):
         raise StateError([("save as", f"{str(target)!r}: a scenario file name must end in .yaml")])
     if scenario.path is not None and target.resolve() == Path(scenario.path).resolve():
@@ -355,11 +390,14 @@ def save_variant(scenario: Scenario, state: ExplorerState, path: str | os.PathLi
                                       "the baseline is kept")])
     if target.exists() and not overwrite:
         raise StateError([("save as", f"{target} already exists; choose another name or allow overwriting")])
+    if target.exists() and not _saved_by_explorer(target):
+        raise StateError([("save as", f"{target} exists and was not saved by the explorer; it is never "
+                                      "overwritten: choose another name")])
     if not target.parent.is_dir():
         raise StateError([("save as", f"folder {target.parent} does not exist")])
     data = state_to_data(scenario, state, name=name, target=target)
     validate_data(data, scenario.library, str(target), base_dir=target.parent)
-    header = "# Saved from the svmodel scenario explorer"
+    header = SAVED_HEADER
     if scenario.path is not None:
         header += f"; baseline: {scenario.path.name}"
     changes = changed_fields(scenario, state)

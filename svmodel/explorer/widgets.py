@@ -18,7 +18,6 @@ each judgement; HM Treasury Green Book (2022) Annex A6 (discounting).
 
 from __future__ import annotations
 
-import html
 import io
 import os
 import time
@@ -47,6 +46,7 @@ from svmodel.explorer.state import (
 from svmodel.util.formatting import money
 from svmodel.library.proxies import ProxyLibrary, ProxyLibraryError, default_library
 from svmodel.results import Results
+from svmodel.util.safety import escape_html
 from svmodel.scenario import Scenario, ScenarioError, load_scenario
 from svmodel.resources import examples_dir
 
@@ -188,14 +188,14 @@ class ScenarioExplorer:
         if isinstance(exc, (ScenarioError, StateError)):
             items = ([str(p) for p in exc.problems] if isinstance(exc, ScenarioError)
                      else [f"{w}: {m}" for w, m in exc.problems])
-            body = "<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in items) + "</ul>"
+            body = "<ul>" + "".join(f"<li>{escape_html(i)}</li>" for i in items) + "</ul>"
             text = f"<div class='svx-error'>{stamp} cannot use these values:{body}</div>"
         elif isinstance(exc, (OSError, ProxyLibraryError)):
-            text = f"<div class='svx-error'>{stamp} {html.escape(str(exc))}</div>"
+            text = f"<div class='svx-error'>{stamp} {escape_html(str(exc))}</div>"
         else:
-            trace = html.escape("".join(traceback.format_exception(exc)))
-            text = (f"<div class='svx-error'>{stamp} internal error: {html.escape(type(exc).__name__)}: "
-                    f"{html.escape(str(exc))}<details><summary>details</summary><pre>{trace}</pre>"
+            trace = escape_html("".join(traceback.format_exception(exc)))
+            text = (f"<div class='svx-error'>{stamp} internal error: {escape_html(type(exc).__name__)}: "
+                    f"{escape_html(str(exc))}<details><summary>details</summary><pre>{trace}</pre>"
                     "</details></div>")
         self._message(text)
 
@@ -234,12 +234,12 @@ class ScenarioExplorer:
         model = scenario.model
         rate = scenario.discount_rate
         rate_text = rate if isinstance(rate, str) else f"{rate:.1%}"
-        warnings = "".join(f"<li>{html.escape(w)}</li>" for w in scenario.warnings)
+        warnings = "".join(f"<li>{escape_html(w)}</li>" for w in scenario.warnings)
         self.title.value = (
-            CSS + f"<h3>Scenario explorer: {html.escape(model.name)}</h3>"
-            f"<p>{html.escape(model.organisation or '')} &middot; {model.kind} &middot; "
-            f"{model.price_year} prices &middot; discounting {html.escape(rate_text)} &middot; "
-            f"file <code>{html.escape(str(scenario.path))}</code></p>"
+            CSS + f"<h3>Scenario explorer: {escape_html(model.name)}</h3>"
+            f"<p>{escape_html(model.organisation or '')} &middot; {model.kind} &middot; "
+            f"{model.price_year} prices &middot; discounting {escape_html(rate_text)} &middot; "
+            f"file <code>{escape_html(str(scenario.path))}</code></p>"
             + (f"<details><summary>{len(scenario.warnings)} warning(s) in the baseline</summary>"
                f"<ul class='svx-note'>{warnings}</ul></details>" if warnings else "")
         )
@@ -268,17 +268,17 @@ class ScenarioExplorer:
                 widget.add_class(f"svx-{line.id}-{name}")
                 widget.observe(self._changed, names="value")
             self.line_controls.append(controls)
-            proxy = (f"proxy <code>{html.escape(line.proxy_id)}</code> ({html.escape(line.proxy_name)})"
+            proxy = (f"proxy <code>{escape_html(line.proxy_id)}</code> ({escape_html(line.proxy_name)})"
                      if line.proxy_id else "inline value")
             source = (
                 f"<div class='svx-note'>{proxy}: {money(line.original_value, 2)} "
-                f"{html.escape(line.unit)} in {html.escape(line.original_price_year)} prices"
+                f"{escape_html(line.unit)} in {escape_html(line.original_price_year)} prices"
                 + ("" if line.original_price_year == str(model.price_year) else
                    f", {money(line.unit_value, 2)} in {model.price_year} prices (GDP deflator)")
-                + f"; {html.escape(line.value_type)}"
-                f"{', ' + html.escape(line.beneficiary) if line.beneficiary else ''}.<br>Source: "
-                f"{html.escape(line.source)}" + (f" [{html.escape(line.licence)}]" if line.licence else "")
-                + (f"; confidence {html.escape(line.confidence)}" if line.confidence else "") + "</div>"
+                + f"; {escape_html(line.value_type)}"
+                f"{', ' + escape_html(line.beneficiary) if line.beneficiary else ''}.<br>Source: "
+                f"{escape_html(line.source)}" + (f" [{escape_html(line.licence)}]" if line.licence else "")
+                + (f"; confidence {escape_html(line.confidence)}" if line.confidence else "") + "</div>"
             )
             panels.append(W.VBox([W.HTML(CSS + source), *controls.values()]))
         self.lines_accordion = W.Accordion(children=panels, titles=tuple(
@@ -312,7 +312,7 @@ class ScenarioExplorer:
             for widget in (amount, year):
                 widget.observe(self._changed, names="value")
             self.input_controls.append((amount, year))
-            label = html.escape(item.stakeholder + (f": {item.description}" if item.description else ""))
+            label = escape_html(item.stakeholder + (f": {item.description}" if item.description else ""))
             input_rows.append(W.HBox([W.HTML(f"<div style='width:200px'>{label}</div>"), amount, year]))
 
         self.headline = W.HTML()
@@ -422,7 +422,7 @@ class ScenarioExplorer:
             results = state_results(self.scenario, state)
         except StateError as exc:
             self.results = None
-            items = "".join(f"<li>{html.escape(w)}: {html.escape(m)}</li>" for w, m in exc.problems)
+            items = "".join(f"<li>{escape_html(w)}: {escape_html(m)}</li>" for w, m in exc.problems)
             self.headline.value = CSS + f"<div class='svx-error'>Cannot compute with these values:<ul>{items}</ul></div>"
             self.show_error(exc)
             return None
@@ -430,7 +430,7 @@ class ScenarioExplorer:
         self.headline.value = self._headline_html(results)
         changes = changed_fields(self.scenario, state)
         self.changes.value = CSS + (
-            "<div class='svx-note'>Changed from the baseline: " + html.escape("; ".join(changes)) + "</div>"
+            "<div class='svx-note'>Changed from the baseline: " + escape_html("; ".join(changes)) + "</div>"
             if changes else "<div class='svx-note'>These are the baseline values.</div>")
         self.line_table.value = self._lines_html(results)
         if self.charts_enabled:
@@ -447,16 +447,16 @@ class ScenarioExplorer:
                 (f.change > 0) != (f.key in ("total_inputs", "payback_months")))
             tone = "" if not f.change else ("svx-up" if better else "svx-down")
             value = "" if f.value is None else f"{f.value!r}"
-            rows.append(f"<tr><td>{f.label}</td><td>{html.escape(f.baseline_text)}</td>"
-                        f"<td class='svx-figure svx-{f.key}' data-value='{value}'><b>{html.escape(f.text)}</b></td>"
-                        f"<td class='svx-change {tone}'>{html.escape(f.change_text)}</td></tr>")
+            rows.append(f"<tr><td>{f.label}</td><td>{escape_html(f.baseline_text)}</td>"
+                        f"<td class='svx-figure svx-{f.key}' data-value='{value}'><b>{escape_html(f.text)}</b></td>"
+                        f"<td class='svx-change {tone}'>{escape_html(f.change_text)}</td></tr>")
         return (CSS + "<table class='svx-table'><tr><th>Figure</th><th>Baseline</th><th>This variant</th>"
                 "<th>Change</th></tr>" + "".join(rows) + "</table>")
 
     def _lines_html(self, results: Results) -> str:
         assert self.baseline is not None
         rows = "".join(
-            f"<tr><td>{html.escape(r['id'])}</td><td>{html.escape(r['stakeholder'])}</td>"
+            f"<tr><td>{escape_html(r['id'])}</td><td>{escape_html(r['stakeholder'])}</td>"
             f"<td>{money(r['baseline'])}</td><td>{money(r['present_value'])}</td>"
             f"<td>{('+' if r['change'] > 0 else '') + money(r['change']) if abs(r['change']) > 1e-6 else 'no change'}</td></tr>"
             for r in line_changes(results, self.baseline))
@@ -503,7 +503,7 @@ class ScenarioExplorer:
         self.variant_choice.value = name
         self.save_path.value = str(default_save_path(self.scenario, name, self.save_dir))
         self._refresh_side_by_side()
-        self.show_note(f"kept variant {html.escape(name)!s}")
+        self.show_note(f"kept variant {escape_html(name)!s}")
 
     def show_variant(self, name: str | None) -> None:
         if not name or name not in self.variants:
@@ -525,7 +525,7 @@ class ScenarioExplorer:
             self.side_by_side.value = ""
             return
         rows = side_by_side(self.scenario, self.variants)
-        head = "".join(f"<th>{html.escape(r['name'])}</th>" for r in rows)
+        head = "".join(f"<th>{escape_html(r['name'])}</th>" for r in rows)
         from svmodel.explorer.state import HEADLINE
 
         body = []
@@ -533,11 +533,11 @@ class ScenarioExplorer:
             cells = []
             for r in rows:
                 if "error" in r:
-                    cells.append(f"<td class='svx-down'>{html.escape(r['error'])}</td>")
+                    cells.append(f"<td class='svx-down'>{escape_html(r['error'])}</td>")
                     continue
                 f = r["figures"][key]
-                extra = "" if r["name"] == "Baseline" else f"<br><span class='svx-note'>{html.escape(f.change_text)}</span>"
-                cells.append(f"<td>{html.escape(f.text)}{extra}</td>")
+                extra = "" if r["name"] == "Baseline" else f"<br><span class='svx-note'>{escape_html(f.change_text)}</span>"
+                cells.append(f"<td>{escape_html(f.text)}{extra}</td>")
             body.append(f"<tr><td>{label}</td>{''.join(cells)}</tr>")
         self.side_by_side.value = (CSS + "<table class='svx-table svx-variants'><tr><th>Figure</th>"
                                    + head + "</tr>" + "".join(body) + "</table>")
@@ -547,15 +547,14 @@ class ScenarioExplorer:
         assert self.scenario is not None
         if not path:
             raise StateError([("save as", "give a file name ending in .yaml")])
+        folder = self.save_dir or (self.scenario.path.parent if self.scenario.path else Path.cwd())
         target = Path(path).expanduser()
-        if not target.is_absolute():
-            target = (self.save_dir or (self.scenario.path.parent if self.scenario.path else Path.cwd())) / target
         label = self.variant_name.value.strip()
         name = f"{self.scenario.name} ({label})" if label else f"{self.scenario.name} (explorer variant)"
         saved = save_variant(self.scenario, self.read_state(), target, name=name,
-                             overwrite=self.overwrite.value)
-        self.show_note(f"saved <code>{html.escape(str(saved))}</code>; check it with "
-                       f"<code>svmodel validate {html.escape(str(saved))}</code>")
+                             overwrite=self.overwrite.value, folder=folder)
+        self.show_note(f"saved <code>{escape_html(str(saved))}</code>; check it with "
+                       f"<code>svmodel validate {escape_html(str(saved))}</code>")
         return saved
 
 

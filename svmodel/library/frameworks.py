@@ -16,6 +16,10 @@ import yaml
 from svmodel.errors import FrameworkError
 from svmodel.library.proxies import ProxyLibrary
 from svmodel.resources import frameworks_dir
+from svmodel.util.inputfiles import read_text_bounded
+from svmodel.util.limits import MAX_YAML_BYTES
+from svmodel.util.yamlio import YamlProblem, load_yaml
+
 
 @dataclass(frozen=True)
 class ProxyChoice:
@@ -90,7 +94,14 @@ def load_framework(name_or_path: str = "knowsley") -> Framework:
         shipped = sorted(p.stem for p in frameworks_dir().glob("*.yaml"))
         raise FrameworkError(f"framework {name_or_path!r} not found; shipped: {', '.join(shipped)}")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data, _ = load_yaml(read_text_bounded(path, MAX_YAML_BYTES))
         return _parse(data, path.stem)
-    except (yaml.YAMLError, KeyError, TypeError, AttributeError) as exc:
+    except YamlProblem as exc:
+        line = f", line {exc.line}" if exc.line else ""
+        raise FrameworkError(f"{path}{line}: not a framework file ({exc})") from None
+    except UnicodeDecodeError:
+        raise FrameworkError(f"{path}: not a framework file (the file is not UTF-8 text)") from None
+    except OSError as exc:
+        raise FrameworkError(f"{path}: cannot read the file: {exc.strerror or exc}") from None
+    except (yaml.YAMLError, KeyError, TypeError, AttributeError, ValueError) as exc:
         raise FrameworkError(f"{path}: not a framework file ({exc})") from None

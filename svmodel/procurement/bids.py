@@ -14,6 +14,7 @@ Note 002 (social value commitments must be relevant, proportionate and measurabl
 from __future__ import annotations
 
 import csv
+import io
 import math
 import os
 import re
@@ -21,7 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+from svmodel.util.inputfiles import read_bounded
+from svmodel.util.limits import MAX_CSV_BYTES, MAX_QUANTITY, MAX_TABLE_ROWS
 from svmodel.procurement.errors import Problem, ScenarioError
+from svmodel.util.safety import restore_cell
 from svmodel.procurement.spec import TenderSpec
 
 CONFIDENCE = ("high", "medium", "low")
@@ -57,7 +61,10 @@ def normalise_header(text: Any) -> str:
 
 
 def read_table(path: str | os.PathLike[str], sheet: str = RESPONSE_SHEET) -> Table:
-    """Read a CSV or xlsx table: header row first; cells as text (CSV) or values (xlsx)."""
+    """Read a CSV or xlsx table: header row first; cells as text (CSV) or values (xlsx).
+
+    Files are read within the bounds of svmodel.util.limits (a regular file of bounded size; at
+    most MAX_TABLE_ROWS rows); every problem is a ScenarioError naming the file."""
     path = Path(path)
     suffix = path.suffix.lower()
     try:
@@ -72,57 +79,81 @@ def read_table(path: str | os.PathLike[str], sheet: str = RESPONSE_SHEET) -> Tab
 
 
 def _read_csv(path: Path) -> Table:
+    data = read_bounded(path, MAX_CSV_BYTES)
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ScenarioError([Problem(str(path), "", "the file is not UTF-8 text; save the CSV as "
-                                                    "'CSV UTF-8'")]) from None
-    reader = csv.reader(text.splitlines())
-    header = next(reader, None)
-    if not header:
-        raise ScenarioError([Problem(str(path), "", "the file is empty; expected the response form's "
-                                                    "header row")])
-    columns = tuple(normalise_header(h) for h in header)
-    rows = []
-    for number, values in enumerate(reader, start=2):
-        if not any(v.strip() for v in values):
-            continue
-        rows.append(Row(number, {c: (values[i].strip() if i < len(values) else "")
-                                 for i, c in enumerate(columns) if c}))
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ScenarioError([Problem(str(path), f"line {line}", "the file is not UTF-8 text; save the CSV as "
+                                                                "'CSV UTF-8'")]) from None
+    if "\x00" in text:
+        raise ScenarioError([Problem(str(path), "", "the file contains a NUL byte; it is not a CSV text file")])
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader, None)
+        if not header:
+            raise ScenarioError([Problem(str(path), "", "the file is empty; expected the response form's "
+                                                        "header row")])
+        columns = tuple(normalise_header(h) for h in header)
+        rows = []
+        for number, values in enumerate(reader, start=2):
+            if number > MAX_TABLE_ROWS + 1:
+                raise ScenarioError([Problem(str(path), f"row {number}", f"more than {MAX_TABLE_ROWS:,} rows; "
+                                                                          "a response form has one row per measure")])
+            if not any(v.strip() for v in values):
+                continue
+            rows.append(Row(number, {c: (values[i].strip() if i < len(values) else "")
+                                     for i, c in enumerate(columns) if c}))
+    except csv.Error as exc:
+        raise ScenarioError([Problem(str(path), f"line {reader.line_num}", f"not a readable CSV row ({exc})")]) from None
     return Table(path, columns, tuple(rows))
 
 
 def _read_xlsx(path: Path, sheet: str) -> Table:
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
+    """The sheet named `sheet` (else the first) through svmodel.util.xlsx: every row is read
+    whatever the stored dimension says, and a formula whose result was never saved is a
+    problem naming its cell, not a blank."""
+    from svmodel.util.xlsx import XlsxError, coordinate, read_xlsx
 
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, KeyError, ValueError, OSError) as exc:
-        if isinstance(exc, OSError) and not isinstance(exc, IsADirectoryError):
-            raise
-        raise ScenarioError([Problem(str(path), "", f"not a readable xlsx workbook ({exc})")]) from None
-    try:
-        ws = book[sheet] if sheet in book.sheetnames else book.worksheets[0]
-        iterator = ws.iter_rows(values_only=True)
-        header = next(iterator, None)
-        if not header or not any(h is not None for h in header):
-            raise ScenarioError([Problem(str(path), "", f"sheet {ws.title}: row 1 is empty; expected "
-                                                        "the response form's header row")])
-        columns = tuple(normalise_header(h) for h in header)
-        rows = []
-        for number, values in enumerate(iterator, start=2):
-            cells = {}
-            for i, c in enumerate(columns):
-                if not c:
-                    continue
-                value = values[i] if i < len(values) else None
-                cells[c] = value.strip() if isinstance(value, str) else ("" if value is None else value)
-            if any(v != "" for v in cells.values()):
-                rows.append(Row(number, cells))
-        return Table(path, columns, tuple(rows), sheet=ws.title)
-    finally:
-        book.close()
+        book = read_xlsx(path)
+        name = sheet if sheet in book.sheetnames else book.sheetnames[0]
+        ws = book[name]
+    except XlsxError as exc:
+        raise ScenarioError([Problem(str(path), "", f"cannot read the workbook: {exc}")]) from None
+    header_columns = ws.columns_in(1)
+    if not header_columns or not any(ws.value(1, c) is not None for c in header_columns):
+        raise ScenarioError([Problem(str(path), "", f"sheet {ws.title}: row 1 is empty; expected "
+                                                    "the response form's header row")])
+    width = max(header_columns)
+    columns = tuple(normalise_header(ws.value(1, c)) for c in range(1, width + 1))
+    rows, unsaved = [], []
+    row_numbers = ws.row_numbers(after=1)
+    if len(row_numbers) > MAX_TABLE_ROWS:
+        raise ScenarioError([Problem(str(path), f"sheet {ws.title}", f"more than {MAX_TABLE_ROWS:,} rows; "
+                                                                     "a response form has one row per measure")])
+    for number in row_numbers:
+        cells = {}
+        # only the row's own cells are visited (a header that runs to column XFD costs nothing
+        # per row); a column the row leaves empty is simply absent, which reads as blank
+        for i in ws.columns_in(number):
+            c = columns[i - 1] if i <= width else ""
+            if not c:
+                continue
+            cell = ws.cell(number, i)
+            if cell is not None and cell.unsaved_formula:
+                unsaved.append(Problem(str(path), f"sheet {ws.title}, row {number}, {c} "
+                                                  f"(cell {coordinate(number, i)})",
+                                       f"holds a formula (={cell.formula[:60]}) with no saved result, so "
+                                       "its value is unknown; open and save the file in a spreadsheet "
+                                       "program, or type the number"))
+            value = None if cell is None else restore_cell(cell.value)
+            cells[c] = value.strip() if isinstance(value, str) else ("" if value is None else value)
+        if any(v != "" for v in cells.values()):
+            rows.append(Row(number, cells))
+    if unsaved:
+        raise ScenarioError(unsaved)
+    return Table(path, columns, tuple(rows), sheet=ws.title)
 
 
 # --------------------------------------------------------------------------- cell parsing
@@ -148,6 +179,8 @@ def parse_quantity(value: Any) -> float | None:
         raise CellError(f"{value!r} is not a finite number")
     if number < 0:
         raise CellError(f"{value!r} is negative; a commitment is a quantity of at least 0")
+    if number > MAX_QUANTITY:
+        raise CellError(f"{value!r} is above the largest quantity allowed ({MAX_QUANTITY:,.0f})")
     return number
 
 
@@ -324,6 +357,13 @@ def read_bid(path: str | os.PathLike[str], spec: TenderSpec) -> Bid:
     return parse_bid(read_table(path), spec)
 
 
+def internal_problem(path: str | os.PathLike[str], exc: BaseException) -> Problem:
+    """A Problem for an unexpected error while reading one file of several: reported against
+    that file (and as an internal error, to be reported) while the other files go on."""
+    return Problem(str(path), "", f"could not be read because of an internal error ({type(exc).__name__}: "
+                                  f"{exc}); the other files were still processed; please report it")
+
+
 @dataclass(frozen=True)
 class BidFailure:
     path: Path
@@ -341,6 +381,9 @@ def read_bids(paths: Iterable[str | os.PathLike[str]], spec: TenderSpec) -> tupl
             bid = read_bid(path, spec)
         except ScenarioError as exc:
             failures.append(BidFailure(Path(path), tuple(exc.problems)))
+            continue
+        except Exception as exc:  # noqa: BLE001 - one file's fault must not stop the other bids
+            failures.append(BidFailure(Path(path), (internal_problem(path, exc),)))
             continue
         clash = next((b for b in bids if b.bidder.casefold() == bid.bidder.casefold()), None)
         if clash is not None:

@@ -9,6 +9,7 @@ from matplotlib.ticker import FuncFormatter
 
 from svmodel.procurement.scoring import Evaluation
 from svmodel.procurement.monitoring import Monitoring
+from svmodel.util.safety import chart_text
 
 COLOURS = {"gross": "#c9d6de", "claimed": "#8fb3c4", "adjusted": "#1b6f8a", "scored": "#0b3d4f",
            "price": "#8fb3c4", "quality": "#1b6f8a", "social value": "#e0a526",
@@ -36,7 +37,7 @@ def social_value_by_bid(evaluation: Evaluation, figsize: tuple[float, float] = (
         ax.barh(y + (i - 1.5) * height, values, height, label=kind, color=COLOURS[kind])
     ax.set_xscale("log")
     ax.xaxis.set_major_formatter(FuncFormatter(_pounds))
-    ax.set_yticks(y, [b.bidder for b in bids])
+    ax.set_yticks(y, [chart_text(b.bidder) for b in bids])
     ax.set_xlabel(f"present value, {evaluation.spec.price_year} prices (log scale)")
     ax.set_title("Social value per bid: as claimed and as the buyer values it", loc="left", fontsize=10)
     ax.axvline(evaluation.spec.contract_value * evaluation.spec.model.flags.max_share_of_contract,
@@ -53,10 +54,11 @@ def weighted_scores(evaluation: Evaluation, figsize: tuple[float, float] = (7.5,
     left = np.zeros(len(bids))
     for kind, values in (("price", [b.price or 0.0 for b in bids]), ("quality", [b.quality or 0.0 for b in bids]),
                          ("social value", [b.sv_score for b in bids])):
-        ax.barh([b.bidder for b in bids], values, left=left, label=kind, color=COLOURS[kind])
+        ax.barh(np.arange(len(bids)), values, left=left, label=kind, color=COLOURS[kind])
         left += np.asarray(values)
     for y, total in enumerate(left):
         ax.text(total + 0.8, y, f"{total:.1f}", va="center", fontsize=8)
+    ax.set_yticks(np.arange(len(bids)), [chart_text(b.bidder) for b in bids])
     ax.set_xlim(0, 105)
     ax.set_xlabel("points out of 100")
     ax.set_title("Weighted score", loc="left", fontsize=10)
@@ -72,9 +74,9 @@ def delivery_variance(monitoring: Monitoring, figsize: tuple[float, float] = (7.
     x = np.arange(len(table))
     ax.bar(x - 0.2, table["committed_value_to_date"], 0.4, label="committed to date", color=COLOURS["committed"])
     ax.bar(x + 0.2, table["delivered_value"], 0.4, label="delivered", color=COLOURS["delivered"])
-    ax.set_xticks(x, table["measure"])
+    ax.set_xticks(x, [chart_text(m) for m in table["measure"]])
     ax.yaxis.set_major_formatter(FuncFormatter(_pounds))
     ax.set_ylabel(f"present value, {monitoring.spec.price_year} prices")
-    ax.set_title(f"Delivery against commitments: {monitoring.supplier}", loc="left", fontsize=10)
+    ax.set_title(f"Delivery against commitments: {chart_text(monitoring.supplier)}", loc="left", fontsize=10)
     ax.legend(fontsize=8)
     return fig

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from svmodel.scenario.problems import (Problem, ScenarioError, fields_map, problem_at, raise_problems,
                                 translate)
-from svmodel.scenario.yamlio import format_path
+from svmodel.util.yamlio import format_path
 
 TenderError = ScenarioError  # one error type for every svmodel input file
 

@@ -20,14 +20,15 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
 import pandas as pd
 
 from svmodel.util.formatting import money
-from svmodel.procurement.bids import Bid, CellError, _text, parse_quantity, read_table, same_unit
+from svmodel.procurement.bids import (Bid, BidFailure, CellError, _text, internal_problem, parse_quantity,
+                                      read_table, same_unit)
 from svmodel.procurement.errors import Problem, ScenarioError
 from svmodel.procurement.scoring import qty
 from svmodel.procurement.spec import TenderSpec
@@ -127,6 +128,7 @@ class Monitoring:
     periods: list[tuple[int, str, float]]  # (contract year, period, share of year)
     table: pd.DataFrame  # one row per measure
     totals: dict[str, float]
+    failures: list[BidFailure] = field(default_factory=list)  # delivery returns that could not be read
 
     def text(self) -> str:
         t = self.totals
@@ -159,7 +161,9 @@ class Monitoring:
                 "supplier": self.supplier,
                 "periods": [{"contract_year": y, "period": p, "share_of_year": s} for y, p, s in self.periods],
                 "measures": self.table.astype(object).where(self.table.notna(), None).to_dict(orient="records"),
-                "totals": self.totals}
+                "totals": self.totals,
+                "failures": [{"file": str(f.path), "problems": [str(p) for p in f.problems]}
+                             for f in self.failures]}
 
 
 def monitor(spec: TenderSpec, bid: Bid, delivered: Sequence[Delivered]) -> Monitoring:
@@ -224,32 +228,33 @@ def monitor_files(spec: TenderSpec, commitments: str | os.PathLike[str],
                   returns: Sequence[str | os.PathLike[str]]) -> Monitoring:
     """Read the commitments (a response form) and every delivery return, then monitor.
 
-    All problems of all returns are reported together."""
+    Without readable commitments nothing can be monitored (ScenarioError). A delivery return
+    that cannot be read is kept in `failures` with all its problems, and the others are still
+    monitored; when none can be read, every problem is raised together."""
     from svmodel.procurement.bids import read_bid
 
     bid = read_bid(commitments, spec)
     rows: list[Delivered] = []
-    problems: list[Problem] = []
+    failures: list[BidFailure] = []
     for path in returns:
         try:
             rows += read_delivery(path, spec, bid.bidder)
         except ScenarioError as exc:
-            problems += exc.problems
-    if problems:
-        raise ScenarioError(problems)
-    return monitor(spec, bid, rows)
+            failures.append(BidFailure(Path(path), tuple(exc.problems)))
+        except Exception as exc:  # noqa: BLE001 - one return's fault must not stop the others
+            failures.append(BidFailure(Path(path), (internal_problem(path, exc),)))
+    if failures and len(failures) == len(returns):
+        raise ScenarioError([p for f in failures for p in f.problems])
+    result = monitor(spec, bid, rows)
+    result.failures = failures
+    return result
 
 
 def write_delivery_template(spec: TenderSpec, path: str | os.PathLike[str], supplier: str = "") -> Path:
     """A blank delivery return (CSV) with one row per measure, written atomically."""
-    import csv
-    import io
-
     from svmodel.util.atomic import write_text_atomic
+    from svmodel.util.safety import csv_text
 
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["supplier", "contract_year", "period", "share_of_year", "measure", "unit", "quantity", "evidence"])
-    for m in spec.measures.values():
-        writer.writerow([supplier, "", "", "", m.id, m.unit, "", ""])
-    return write_text_atomic(path, buffer.getvalue())
+    header = ["supplier", "contract_year", "period", "share_of_year", "measure", "unit", "quantity", "evidence"]
+    rows = [[supplier, "", "", "", m.id, m.unit, "", ""] for m in spec.measures.values()]
+    return write_text_atomic(path, csv_text(rows, header))

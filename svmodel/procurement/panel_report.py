@@ -21,7 +21,9 @@ from svmodel.procurement import charts
 from svmodel.procurement.scoring import Evaluation, evaluate_files, qty
 from svmodel.procurement.flags import FLAG_CODES
 from svmodel.procurement.monitoring import Monitoring, monitor_files
+from svmodel.procurement.errors import ScenarioError
 from svmodel.procurement.spec import load_spec
+from svmodel.util.safety import escape_html
 from svmodel.report.html import Html, bullet_list, cards, figure, paragraph, section, table, wrap
 
 
@@ -29,6 +31,7 @@ from svmodel.report.html import Html, bullet_list, cards, figure, paragraph, sec
 class TenderReport:
     evaluation: Evaluation
     monitoring: Monitoring | None
+    monitoring_problems: tuple = ()  # why delivery could not be monitored (commitments unreadable)
 
     @property
     def spec(self):
@@ -43,7 +46,7 @@ class TenderReport:
                  ("Social value weighting", f"{model.weighting.social_value:g} / 100", "PPN 002 minimum: 10")]
         if best:
             items.append(("Ranked first", best.bidder, f"by {self.evaluation.ranked_by}"))
-        return wrap(Html(f"<h1>{model.name}</h1>"), paragraph(lede, "lede"), cards(items))
+        return wrap(Html(f"<h1>{escape_html(model.name)}</h1>"), paragraph(lede, "lede"), cards(items))
 
     def ranking(self) -> Html:
         rows = self.evaluation.ranking().to_dict(orient="records")
@@ -124,6 +127,9 @@ class TenderReport:
                        bullet_list(list(self.spec.warnings)) if self.spec.warnings else Html(""))
 
     def delivery(self) -> Html:
+        if self.monitoring is None and self.monitoring_problems:
+            return section("Delivery monitoring", paragraph("Delivery could not be monitored:"),
+                           bullet_list([str(p) for p in self.monitoring_problems]))
         if self.monitoring is None:
             return Html("")
         m = self.monitoring
@@ -146,10 +152,15 @@ class TenderReport:
                        figure(charts.delivery_variance(m), "Delivery against commitments by measure"))
 
     def failures(self) -> Html:
-        if not self.evaluation.failures:
+        failed = list(self.evaluation.failures)
+        if self.evaluation.scores_failure:
+            failed.append(self.evaluation.scores_failure)
+        if self.monitoring is not None:
+            failed += self.monitoring.failures
+        if not failed:
             return Html("")
-        return section("Bids that could not be read",
-                       bullet_list([str(p) for f in self.evaluation.failures for p in f.problems]))
+        return section("Files that could not be read",
+                       bullet_list([str(p) for f in failed for p in f.problems]))
 
     def write_results(self, path: str) -> Html:
         if not path:
@@ -163,5 +174,10 @@ def build(spec: str, bids: Sequence[str], scores: str = "", commitments: str = "
     """Read the specification, evaluate the bids and, if given, monitor delivery."""
     tender = load_spec(spec)
     evaluation = evaluate_files(tender, bids, scores or None)
-    monitoring = monitor_files(tender, commitments, list(delivery)) if commitments and delivery else None
-    return TenderReport(evaluation, monitoring)
+    monitoring, problems = None, ()
+    if commitments and delivery:
+        try:
+            monitoring = monitor_files(tender, commitments, list(delivery))
+        except ScenarioError as exc:  # the evaluation is still reported
+            problems = tuple(exc.problems)
+    return TenderReport(evaluation, monitoring, problems)

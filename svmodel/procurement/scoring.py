@@ -35,8 +35,8 @@ import pandas as pd
 from svmodel import __version__
 from svmodel.util.formatting import money
 from svmodel.results import json_safe
-from svmodel.procurement.bids import (Bid, BidFailure, CellError, parse_quantity, read_bids,
-                                      read_table)
+from svmodel.procurement.bids import (Bid, BidFailure, CellError, internal_problem, parse_quantity,
+                                      read_bids, read_table)
 from svmodel.procurement.errors import Problem, ScenarioError
 from svmodel.procurement.spec import TenderSpec
 from svmodel.procurement.valuation import (NONE, Adjustments, buyer_adjustments, present_value,
@@ -123,6 +123,7 @@ class Evaluation:
     failures: list[BidFailure]
     ranked_by: str  # "total" or "social value score"
     notes: list[str]
+    scores_failure: BidFailure | None = None  # a --scores file that could not be read
 
     # ------------------------------------------------------------------ tables
     def ranking(self) -> pd.DataFrame:
@@ -190,6 +191,9 @@ class Evaluation:
                      for b in sorted(self.bids, key=lambda b: b.rank)],
             "failures": [{"file": str(f.path), "problems": [str(p) for p in f.problems]}
                          for f in self.failures],
+            "scores_failure": ({"file": str(self.scores_failure.path),
+                                "problems": [str(p) for p in self.scores_failure.problems]}
+                               if self.scores_failure else None),
             "notes": self.notes,
             "warnings": list(spec.warnings),
             "measures": [{"measure": m.id, "name": m.name, "unit": m.unit, "basis": m.basis,
@@ -328,8 +332,20 @@ def evaluate_files(spec: TenderSpec, paths: Iterable[str | os.PathLike[str]],
                    scores_path: str | os.PathLike[str] | None = None) -> Evaluation:
     """Read the bid files (failures kept apart), read optional scores, evaluate."""
     bids, failures = read_bids(paths, spec)
-    scores = read_scores(scores_path, spec) if scores_path else None
-    return evaluate_bids(spec, bids, failures, scores)
+    scores, scores_failure = None, None
+    if scores_path:
+        try:
+            scores = read_scores(scores_path, spec)
+        except ScenarioError as exc:
+            scores_failure = BidFailure(Path(scores_path), tuple(exc.problems))
+        except Exception as exc:  # noqa: BLE001 - the bids are still evaluated
+            scores_failure = BidFailure(Path(scores_path), (internal_problem(scores_path, exc),))
+    evaluation = evaluate_bids(spec, bids, failures, scores)
+    if scores_failure is not None:
+        evaluation.scores_failure = scores_failure
+        evaluation.notes.insert(0, f"the scores file {scores_path} could not be read, so its price and "
+                                   "quality points are not used (see the errors)")
+    return evaluation
 
 
 def read_scores(path: str | os.PathLike[str], spec: TenderSpec) -> dict[str, tuple[float, float]]:
@@ -413,6 +429,9 @@ def summary(evaluation: Evaluation) -> str:
         out += ["", "Bids that could not be read (not ranked)"]
         for failure in evaluation.failures:
             out += [f"  {p}" for p in failure.problems]
+    if evaluation.scores_failure:
+        out += ["", "Scores file that could not be read (its points are not used)"]
+        out += [f"  {p}" for p in evaluation.scores_failure.problems]
     if evaluation.notes or spec.warnings:
         out += ["", "Notes"] + [f"  - {n}" for n in (*evaluation.notes, *spec.warnings)]
     return "\n".join(out)
@@ -421,6 +440,7 @@ def summary(evaluation: Evaluation) -> str:
 def write_outputs(evaluation: Evaluation, directory: Path) -> list[Path]:
     """ranking.csv, lines.csv, flags.csv and evaluation.json, each written atomically."""
     from svmodel.util.atomic import write_text_atomic
+    from svmodel.util.safety import csv_text
 
     directory = Path(directory)
     if directory.exists() and not directory.is_dir():
@@ -428,6 +448,6 @@ def write_outputs(evaluation: Evaluation, directory: Path) -> list[Path]:
     written = []
     for name, frame in (("ranking.csv", evaluation.ranking()), ("lines.csv", evaluation.lines_table()),
                         ("flags.csv", evaluation.flags_table())):
-        written.append(write_text_atomic(directory / name, frame.to_csv(index=False, lineterminator="\n")))
+        written.append(write_text_atomic(directory / name, csv_text(frame)))
     written.append(write_text_atomic(directory / "evaluation.json", evaluation.to_json() + "\n"))
     return written

@@ -33,8 +33,10 @@ from svmodel.library.frameworks import Framework, FrameworkError, load_framework
 from svmodel.procurement.errors import (Problem, ScenarioError, fields_map, problem_at,
                                         raise_problems, translate)
 from svmodel.library.proxies import ProxyLibrary, default_library
-from svmodel.scenario.schema import Discounting, Fraction, NonNegative, Text, Years
-from svmodel.scenario.yamlio import Path_, YamlProblem, format_path, load_yaml
+from svmodel.util.inputfiles import read_bounded
+from svmodel.util.limits import MAX_DURATION_YEARS, MAX_MONEY, MAX_QUANTITY, MAX_YAML_BYTES
+from svmodel.scenario.schema import Discounting, Fraction, Quantity, Text, Years
+from svmodel.util.yamlio import Path_, YamlProblem, format_path, load_yaml
 
 SPEC_VERSIONS = (1,)
 SCORING_METHODS = ("proportional", "targets")
@@ -82,7 +84,7 @@ ALLOWED: dict[str, str] = {
     "name": "a text naming the procurement",
     "framework": "a framework name such as knowsley, or a framework file",
     "price_year": "a calendar year covered by the GDP deflator series",
-    "value": "the whole-contract value in pounds, above 0 (e.g. 9600000)",
+    "value": f"the whole-contract value in pounds, above 0 and at most {MAX_MONEY:,.0f} (e.g. 9600000)",
     "years": "a whole number of contract years from 1 to 25",
     "measure": "a framework measure id such as K13",
     "unit": "a text naming what one committed unit is (e.g. volunteer hours)",
@@ -90,7 +92,7 @@ ALLOWED: dict[str, str] = {
     "proxy_units_per_unit": "how many proxy units one committed unit is worth, above 0 (e.g. 52 weeks per person-year)",
     "target": "the buyer's target for the whole contract, a number of at least 0",
     "contract_requires": "the quantity the contract itself requires (ordinary business), at least 0",
-    "duration": "a whole number of years, at least 1",
+    "duration": f"a whole number of years, at least 1 and at most {MAX_DURATION_YEARS}",
     "price": "points from 0 to the price weighting",
     "quality": "points from 0 to the quality weighting",
     "social_value": "points out of 100, at least 10 (Procurement Policy Note 002)",
@@ -114,7 +116,7 @@ class _Strict(BaseModel):
 class Contract(_Strict):
     """The contract being tendered."""
 
-    value: Positive
+    value: Annotated[Positive, Field(le=MAX_MONEY)]
     years: Annotated[Years, Field(ge=1, le=25)]
     start: Annotated[str, BeforeValidator(_date_text)] = ""
     description: str = ""
@@ -155,14 +157,14 @@ class MeasureSpec(_Strict):
     description: str = ""
     evidence: str = ""
     proxy: str | None = None
-    proxy_units_per_unit: Positive = 1.0
-    target: NonNegative | None = None
-    contract_requires: NonNegative | None = None
+    proxy_units_per_unit: Annotated[Positive, Field(le=MAX_QUANTITY)] = 1.0
+    target: Quantity | None = None
+    contract_requires: Quantity | None = None
     deadweight: Fraction = 0.0
     displacement: Fraction = 0.0
     attribution: Fraction = 0.0
     drop_off: Fraction = 0.0
-    duration: Annotated[Years, Field(ge=1)] = 1
+    duration: Annotated[Years, Field(ge=1, le=MAX_DURATION_YEARS)] = 1
     notes: str = ""
 
     @field_validator("measure", mode="before")
@@ -181,7 +183,7 @@ class Moderation(_Strict):
 
     bidder: Text
     measure: Text
-    accepted: NonNegative
+    accepted: Quantity
     reason: Text
 
 
@@ -493,7 +495,7 @@ def load_spec(path: str | os.PathLike[str], library: ProxyLibrary | None = None)
     """Read and validate a tender specification file."""
     path = Path(path)
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = read_bounded(path, MAX_YAML_BYTES).decode("utf-8")
     except OSError as exc:
         raise ScenarioError([Problem(str(path), "", f"cannot read the file: {exc.strerror}")]) from None
     except UnicodeDecodeError:

@@ -12,13 +12,13 @@ commitments, with the evaluation method published in the tender); SROI Guide (20
 
 from __future__ import annotations
 
-import csv
 import io
 from pathlib import Path
 
 from svmodel.util.atomic import write_bytes_atomic, write_text_atomic
 from svmodel.procurement.bids import RESPONSE_SHEET
 from svmodel.procurement.spec import TenderSpec
+from svmodel.util.safety import csv_text, neutralise_row
 
 BIDDER_COLUMNS = ("bidder_deadweight", "bidder_attribution", "beneficiaries", "description", "evidence",
                   "confidence")
@@ -42,12 +42,11 @@ def form_rows(spec: TenderSpec) -> list[dict[str, object]]:
 
 
 def form_csv(spec: TenderSpec) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns(spec), lineterminator="\n", restval="")
-    writer.writeheader()
-    for row in form_rows(spec):
-        writer.writerow({k: (f"{v:g}" if isinstance(v, float) else v) for k, v in row.items()})
-    return buffer.getvalue()
+    """The response form as CSV; every cell neutralised (svmodel.util.safety.csv_text)."""
+    names = columns(spec)
+    rows = [[(f"{v:g}" if isinstance(v, float) else v) for v in (row.get(c, "") for c in names)]
+            for row in form_rows(spec)]
+    return csv_text(rows, names)
 
 
 def guidance_lines(spec: TenderSpec) -> list[str]:
@@ -91,8 +90,8 @@ def form_xlsx(spec: TenderSpec) -> bytes:
     ws.title = RESPONSE_SHEET
     names = columns(spec)
     ws.append(names)
-    for row in form_rows(spec):
-        ws.append([row.get(c, None) if row.get(c, "") != "" else None for c in names])
+    for row in form_rows(spec):  # every text cell neutralised: a name cannot become a formula
+        ws.append(neutralise_row([row.get(c, None) if row.get(c, "") != "" else None for c in names]))
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="FFF4CC")  # the cells a bidder fills in
     wrap = Alignment(wrap_text=True, vertical="top")
@@ -126,7 +125,7 @@ def form_xlsx(spec: TenderSpec) -> bytes:
 
     guide = book.create_sheet("Guidance")
     for line in guidance_lines(spec):
-        guide.append([line])
+        guide.append(neutralise_row([line]))
     guide["A1"].font = Font(bold=True, size=13)
     header = ["measure", "name", "unit", "target", "valued as", "buyer deadweight", "buyer displacement",
               "buyer attribution", "drop-off", "duration (years)", "evidence expected", "source", "licence"]
@@ -134,8 +133,9 @@ def form_xlsx(spec: TenderSpec) -> bytes:
     for cell in guide[guide.max_row]:
         cell.font = bold
     for m in spec.measures.values():
-        guide.append([m.id, m.name, m.unit, m.target, m.valued_as(spec.price_year), m.deadweight,
-                      m.displacement, m.attribution, m.drop_off, m.duration, m.evidence, m.source, m.licence])
+        guide.append(neutralise_row([m.id, m.name, m.unit, m.target, m.valued_as(spec.price_year), m.deadweight,
+                                     m.displacement, m.attribution, m.drop_off, m.duration, m.evidence,
+                                     m.source, m.licence]))
     guide.column_dimensions["A"].width = 12
     for letter in "BCE":
         guide.column_dimensions[letter].width = 40

@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from svmodel.results import Results
+from svmodel.util.safety import chart_text
 
 if TYPE_CHECKING:
     import numpy as np
@@ -54,7 +55,8 @@ def breakdown(results: Results, by: str, figsize: tuple[float, float] = (7, 3.2)
     fig = Figure(figsize=figsize, layout="constrained")
     ax = fig.add_subplot()
     colours = [PALETTE[i % len(PALETTE)] for i in range(len(table))][::-1]
-    ax.barh(table[by].astype(str), table.present_value, color=colours)
+    ax.barh(range(len(table)), table.present_value, color=colours)
+    ax.set_yticks(range(len(table)), [chart_text(v) for v in table[by]])
     for y, (value, share) in enumerate(zip(table.present_value, table.share)):
         ax.annotate(f" {share:.0%}", (value, y), va="center", fontsize=8)
     ax.xaxis.set_major_formatter(_POUNDS)
@@ -83,7 +85,7 @@ def tornado(one_way: "pd.DataFrame", base_ratio: float, top: int = 10,
     ax.barh(y, high - base_ratio, left=base_ratio, color=PALETTE[0], label="High value")
     ax.axvline(base_ratio, color="#333333", linewidth=1)
     ax.axvline(1.0, color=PALETTE[4], linewidth=1, linestyle="--", label="Ratio 1 : 1")
-    ax.set_yticks(list(y), labels, fontsize=8)
+    ax.set_yticks(list(y), [chart_text(label) for label in labels], fontsize=8)
     ax.set_xlabel("SROI ratio (£ of value per £1 invested)")
     ax.set_title("SROI ratio at each parameter's low and high value")
     ax.legend(frameon=False, fontsize=8, loc="lower right")
@@ -124,7 +126,8 @@ def totals(table: "pd.DataFrame", label: str, value: str = "present_value", titl
     fig = Figure(figsize=(figsize[0], max(figsize[1], 0.32 * len(data) + 1.2)), layout="constrained")
     ax = fig.add_subplot()
     colours = [PALETTE[i % len(PALETTE)] for i in range(len(data))][::-1]
-    ax.barh(data[label].astype(str), data[value], color=colours)
+    ax.barh(range(len(data)), data[value], color=colours)
+    ax.set_yticks(range(len(data)), [chart_text(v) for v in data[label]])
     ax.xaxis.set_major_locator(MaxNLocator(nbins=6))
     ax.xaxis.set_major_formatter(FuncFormatter(_compact))
     ax.tick_params(axis="y", labelsize=8)

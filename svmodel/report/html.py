@@ -9,7 +9,6 @@ Charts are embedded as PNG data URIs so a report is one self-contained, offline 
 from __future__ import annotations
 
 import base64
-import html
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,9 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 from svmodel.resources import templates_dir
 
 TEMPLATES = templates_dir()
+from svmodel.util.safety import escape_html, html_link
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 CHART_DPI = 110
 
 # Readable on screen and on paper: a narrow measure, tables that do not split across pages.
@@ -78,8 +80,8 @@ class Html:
 
 
 def esc(value: Any) -> str:
-    """Escape text for HTML; None shows as an empty string."""
-    return "" if value is None else html.escape(str(value), quote=True)
+    """Escape text for HTML; None shows as an empty string (svmodel.util.safety.escape_html)."""
+    return escape_html(value)
 
 
 def join(parts: Iterable[Html | str]) -> Html:
@@ -141,10 +143,9 @@ def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[tuple[str, str]],
                 text = ""
             else:
                 text = formats[key](value) if key in formats else str(value)
-            cell = esc(text)
             url = row.get(links[key]) if key in links else None
-            if url:
-                cell = f'<a href="{esc(url)}">{cell}</a>'
+            # Only http, https, mailto and relative links become links (svmodel.util.safety).
+            cell = html_link(url, text, allow_relative=True) if url else esc(text)
             cls = ' class="num"' if key in numeric else (' class="wide"' if key in wide else "")
             cells.append(f"<td{cls}>{cell}</td>")
         body.append(("<tr class=\"total\">" if row.get("_total") else "<tr>") + "".join(cells) + "</tr>")

@@ -1,7 +1,6 @@
 """The scenario contract (file version 1) and its parts.
 
 - `schema`: the pydantic model of a scenario file, validation and the resolved `Scenario`;
-- `yamlio`: YAML with duplicate-key rejection and a line number for every field path;
 - `problems`: `Problem` records (file, line, field path, message) and error translation;
 - `distributions`: the `uncertainty:` section's distributions, parsed once;
 - `double_counting`: warnings for benefits counted twice.

@@ -30,8 +30,8 @@ import numpy as np
 from scipy.special import ndtr, ndtri
 
 from svmodel.errors import DistributionError
+from svmodel.errors import _show as _show_path
 from svmodel.parameters import (
-    FRACTIONS,
     LINE_PARAMETERS,
     PARAMETERS,
     SCENARIO_PARAMETERS,
@@ -204,7 +204,7 @@ class Distribution:
         x = self._finish(np.asarray(x, dtype=float))
         if not self.range.contains_all(x):
             bad = x[~np.isfinite(x) | (x < self.range.low) | (x > self.range.high)]
-            raise ValueError(f"uncertainty{_show((self.key,))}: a draw ({_fmt(bad[0]) if bad.size else '?'}) "
+            raise ValueError(f"uncertainty{_show_path((self.key,))}: a draw ({_fmt(bad[0]) if bad.size else '?'}) "
                              f"falls outside the valid range; expected {self.range.text}")
         return x
 
@@ -384,7 +384,7 @@ def _check_beta(params: dict[str, Any], rng: Parameter, here: SubPath,
     for name in ("alpha", "beta"):
         if params[name] <= 0:
             problems.append((here + (name,), f"{_fmt(params[name])} is not allowed; {name} must be above 0"))
-    if rng.high == math.inf and "high" not in params and not problems:
+    if rng.high > 1.0 and "high" not in params and not problems:
         problems.append((here + ("high",), "required for this parameter: a beta distribution is "
                                            "scaled to low..high (default 0..1 only suits fractions)"))
     low, high = params.get("low", 0.0), params.get("high", 1.0)

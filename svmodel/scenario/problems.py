@@ -8,11 +8,10 @@ this module, so the CLI prints them all alike.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
 from typing import Any, Mapping
 
 from svmodel.errors import Problem, ScenarioError
-from svmodel.scenario.yamlio import Path_, format_path
+from svmodel.util.yamlio import Path_, format_path
 
 def problem_at(filename: str, loc: Path_, message: str, lines: Mapping[Path_, int] | None) -> Problem:
     """A Problem at `loc`, with the line of the nearest enclosing field that has one."""
@@ -64,6 +63,10 @@ def translate(error: Mapping[str, Any], data: Any, allowed: Mapping[str, str],
         return loc, f"{shown} is above the maximum{expected}"
     if kind == "too_short":
         return loc, f"the list is empty{expected}"
+    if kind == "too_long":
+        context = error.get("ctx") or {}
+        return loc, (f"the list has {context.get('actual_length', 'too many'):,} items; at most "
+                     f"{context.get('max_length', '?'):,} are allowed")
     if kind.startswith("svm_"):
         return loc, f"{shown}: {error['msg']}"
     return loc, f"{shown} is not allowed{expected}"

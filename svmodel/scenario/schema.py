@@ -38,7 +38,9 @@ from svmodel.library.deflators import PriceYear, PriceYearError
 from svmodel.scenario.distributions import check_uncertainty_section
 from svmodel.library.proxies import Proxy, ProxyLibrary, ProxyLibraryError, default_library
 from svmodel.scenario.problems import Problem, ScenarioError, fields_map, problem_at, raw_at, translate
-from svmodel.scenario.yamlio import Path_, YamlProblem, format_path, load_yaml
+from svmodel.util.yamlio import Path_, YamlProblem, format_path, load_yaml
+from svmodel.util.inputfiles import read_bounded
+from svmodel.util.limits import MAX_INPUTS, MAX_MONEY, MAX_OUTCOMES, MAX_PROXY_PACKS, MAX_YAML_BYTES, MAX_YEAR
 
 SCHEMA_VERSIONS = (1,)
 DISCOUNT_SCHEDULES = ("green_book", "green_book_health")
@@ -78,12 +80,37 @@ ALLOWED: dict[str, str] = {
 }
 
 
+def _numeric_text(value: Any) -> bool:
+    """True for text that reads as a number (YAML 1.1 reads 1e12, without a decimal point,
+    as text; so is a quoted "1200")."""
+    if not isinstance(value, str):
+        return False
+    try:
+        float(value.strip())
+    except ValueError:
+        return False
+    return True
+
+
 def _number(value: Any) -> float:
+    if isinstance(value, str) and _numeric_text(value):
+        raise PydanticCustomError(
+            "svm_numeric_text",
+            "is text, not a number: YAML reads a number in quotes, or in exponent form without a "
+            "decimal point and a signed exponent (1e12), as text; write it as {plain}, or in "
+            "the form 1.0e+12", {"plain": _plain_number(value)})
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise PydanticCustomError("not_a_number", "not a number")
     if not math.isfinite(value):
         raise PydanticCustomError("not_a_number", "not a finite number")
     return float(value)
+
+
+def _plain_number(text: str) -> str:
+    number = float(text.strip())
+    if number.is_integer() and abs(number) < 1e16:
+        return str(int(number))
+    return repr(number)
 
 
 def _fraction(value: Any) -> float:
@@ -125,7 +152,7 @@ def _bounded(name: str) -> Any:
 
 
 Number = Annotated[float, BeforeValidator(_number)]
-NonNegative = Annotated[float, BeforeValidator(_number), Field(ge=0)]
+NonNegative = Annotated[float, BeforeValidator(_number), Field(ge=0, le=MAX_MONEY)]
 Fraction = Annotated[float, BeforeValidator(_fraction), _bounded(FRACTIONS[0])]  # every fraction: 0..1
 Years = Annotated[int, BeforeValidator(_whole)]
 Text = Annotated[str, Field(min_length=1)]
@@ -220,7 +247,25 @@ class Outcome(_Strict):
                 "unknown proxy id{hint}",
                 {"hint": f"; closest ids: {', '.join(hint)}" if hint else "; see `svmodel proxies --search`"},
             )
+        if value is not None and not library.deflators.covers(library.proxies[value].price_year):
+            raise PydanticCustomError(
+                "price_year_range",
+                "proxy in {year} prices, outside the GDP deflator series ({allowed}), so it cannot "
+                "be rebased; choose another proxy or give an inline value",
+                {"year": library.proxies[value].price_year.label,
+                 "allowed": library.deflators.allowed_text(library.proxies[value].price_year.financial)})
         return value
+
+    @model_validator(mode="after")
+    def _within_horizon(self) -> "Outcome":
+        last = self.start_year + self.duration - 1
+        if last > MAX_YEAR:
+            raise PydanticCustomError(
+                "svm_horizon",
+                "starts in year {start} and lasts {duration} years, so it ends in year {last}; "
+                "outcomes must end by year {limit} (the end of the Green Book's discounting table)",
+                {"start": self.start_year, "duration": self.duration, "last": last, "limit": MAX_YEAR})
+        return self
 
     @model_validator(mode="after")
     def _one_value(self) -> "Outcome":
@@ -254,8 +299,8 @@ class ScenarioModel(_Strict):
     discounting: Discounting = Discounting()
     proxies: list[str] = []
     include_transfers: bool = False
-    inputs: Annotated[list[Input], Field(min_length=1)]
-    outcomes: Annotated[list[Outcome], Field(min_length=1)]
+    inputs: Annotated[list[Input], Field(min_length=1, max_length=MAX_INPUTS)]
+    outcomes: Annotated[list[Outcome], Field(min_length=1, max_length=MAX_OUTCOMES)]
     # Each entry is checked in detail by svmodel.scenario.distributions.check_uncertainty_section (run from
     # _cross_checks), which names the key and the field within it.
     uncertainty: dict[str, Any] = {}
@@ -449,6 +494,8 @@ def _translate(error: dict[str, Any], data: Any) -> tuple[Path_, str]:
         return loc, f"{shown} is an {error['msg']}"
     if kind == "unknown_schedule":
         return loc, f"{shown} is an unknown discounting schedule; expected {ALLOWED['rate']}"
+    if kind == "svm_horizon":
+        return loc + ("duration",), f"this outcome {error['msg']}"
     if kind in ("unknown_proxy", "price_year_range"):
         return loc, f"{shown}: {error['msg']}"
     if kind == "string_pattern_mismatch":
@@ -461,7 +508,7 @@ _SCENARIO_FIELDS = fields_map(ScenarioModel)
 
 # --------------------------------------------------------------------------- loading
 def file_hash(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    return hashlib.sha256(read_bounded(path, MAX_YAML_BYTES)).hexdigest()
 
 
 def validate_data(data: Any, library: ProxyLibrary | None = None, filename: str = "<scenario>",
@@ -483,13 +530,24 @@ def validate_data(data: Any, library: ProxyLibrary | None = None, filename: str 
                                          f"{type(data).__name__}")])
     # Licensed proxy packs named by the scenario are layered on before validation.
     packs = data.get("proxies") or []
+    if isinstance(packs, list) and len(packs) > MAX_PROXY_PACKS:
+        raise ScenarioError([problem(("proxies",), f"lists {len(packs):,} proxy packs; at most "
+                                                   f"{MAX_PROXY_PACKS} may be layered on the library")])
     if isinstance(packs, list):
         for index, pack in enumerate(packs):
             pack_path = (base_dir or Path.cwd()) / str(pack)
+            named = f" (the proxy pack named at proxies[{index}] of {filename})"
             try:
                 library = library.with_pack(pack_path)
-            except (OSError, ProxyLibraryError) as exc:
-                raise ScenarioError([problem(("proxies", index), f"cannot load proxy pack: {exc}")])
+            except ProxyLibraryError as exc:
+                # The pack is at fault, not the scenario: the problem names the pack's file and row.
+                if exc.file:
+                    where = exc.column or ""
+                    raise ScenarioError([Problem(exc.file, where, exc.detail + named, exc.line)]) from None
+                raise ScenarioError([problem(("proxies", index), f"cannot load proxy pack: {exc}")]) from None
+            except OSError as exc:
+                raise ScenarioError([problem(("proxies", index), f"cannot load proxy pack {pack_path}: "
+                                                                 f"{exc.strerror or exc}")]) from None
 
     problems: list[tuple[Path_, str]] = []
     model: ScenarioModel | None = None
@@ -542,7 +600,7 @@ def load_scenario(path: str | os.PathLike[str], library: ProxyLibrary | None = N
     """Read, validate and resolve a scenario file."""
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        raw = read_bounded(path, MAX_YAML_BYTES)
     except OSError as exc:
         raise ScenarioError([Problem(str(path), "", f"cannot read the file: {exc.strerror}")]) from None
     try:

@@ -33,11 +33,13 @@ def escape_html(value: Any) -> str:
     return "" if value is None else html.escape(str(value), quote=True)
 
 
-def safe_url(url: Any) -> str | None:
+def safe_url(url: Any, allow_relative: bool = False) -> str | None:
     """`url` if its scheme is allow-listed (http, https, mailto), else None.
 
-    Relative URLs (no scheme) are refused too: a report's links point at published sources.
-    Control characters and white space inside the scheme (``java\\tscript:``) are refused.
+    Relative URLs (no scheme) are refused too, unless `allow_relative` (a page's links to
+    its sibling files, such as a batch index's links to reports); even then a
+    protocol-relative ``//host`` or a backslash is refused. Control characters and white
+    space inside the scheme (``java\\tscript:``) are refused.
     """
     if url is None:
         return None
@@ -48,13 +50,16 @@ def safe_url(url: Any) -> str | None:
         scheme = urlsplit(text).scheme.lower()
     except ValueError:
         return None
+    if not scheme and allow_relative and ":" not in text.split("/", 1)[0] \
+            and not text.startswith(("//", "\\")) and "\\" not in text:
+        return text
     return text if scheme in ALLOWED_URL_SCHEMES else None
 
 
-def html_link(url: Any, text: Any = None) -> str:
+def html_link(url: Any, text: Any = None, allow_relative: bool = False) -> str:
     """An escaped ``<a>`` when the URL's scheme is allowed, else the escaped text alone."""
     label = escape_html(url if text is None else text)
-    href = safe_url(url)
+    href = safe_url(url, allow_relative)
     if href is None:
         return label
     return f'<a href="{escape_html(href)}" rel="noopener noreferrer">{label}</a>'
@@ -77,6 +82,15 @@ def neutralise_cell(value: Any) -> Any:
     return value if math.isfinite(number) else "'" + value
 
 
+def restore_cell(value: Any) -> Any:
+    """The inverse of `neutralise_cell` for reading svmodel's own exports back: text made of a
+    single quote and a formula trigger ("'=SUM(A1)") is read as the text the user typed
+    ("=SUM(A1)"), as a spreadsheet shows a quote-prefixed cell. Anything else is unchanged."""
+    if isinstance(value, str) and len(value) > 1 and value[0] == "'" and value[1:].startswith(FORMULA_TRIGGERS):
+        return value[1:]
+    return value
+
+
 def neutralise_row(row: Any) -> Any:
     """`neutralise_cell` over a sequence (list or tuple) or the values of a mapping."""
     if isinstance(row, dict):
@@ -90,6 +104,20 @@ def terminal_text(value: Any) -> str:
     ``\\xNN`` escapes, so a name cannot move the cursor, recolour or retitle a terminal."""
     text = "" if value is None else str(value)
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def json_terminal_text(text: str) -> str:
+    """JSON text safe to print: control characters left raw inside strings (DEL and the C1
+    set, which `json.dumps(..., ensure_ascii=False)` does not escape) written as ``\\u00NN``
+    escapes, so the JSON stays valid and means the same while a terminal shows no escape
+    sequence."""
+    return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def chart_text(value: Any) -> str:
+    """Text for a matplotlib label: dollar signs escaped, so a name such as ``$\\frac{$`` is
+    drawn as typed instead of parsed as mathtext (which fails, or renders something else)."""
+    return ("" if value is None else str(value)).replace("$", r"\$")
 
 
 def csv_text(rows: Any, header: Any = None) -> str:
