@@ -33,6 +33,7 @@ class JobSpec:
     title: str = ""
     timeout: float | None = None
     expect: dict[str, str] = field(default_factory=dict)  # provenance the results must carry
+    engine: str = "inprocess"  # "inprocess" (svmodel.batch.shell) or "kernel" (a Jupyter kernel)
 
 
 @dataclass
