@@ -33,7 +33,8 @@ def run_job(spec: JobSpec, kernel: WarmKernel | None = None) -> JobOutcome:
                        status=FAILED, title=spec.title)
     outcome = JobOutcome(spec=spec, record=record)
     kernel = kernel or job_kernel(spec.engine)
-    with tempfile.TemporaryDirectory(prefix=f"svmodel-{spec.name}-") as tmp:
+    scratch = spec.scratch if spec.scratch and Path(spec.scratch).is_dir() else None
+    with tempfile.TemporaryDirectory(prefix=f"svmodel-{spec.name}-", dir=scratch) as tmp:
         folder = Path(tmp)
         parameters = dict(spec.parameters)
         for param, file_name in spec.output_parameters.items():
