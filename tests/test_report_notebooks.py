@@ -52,7 +52,7 @@ def test_reports_and_portfolio(batch):
         assert doc["results"]["provenance"]["scenario_hash"]
     portfolio = json.loads((out / "portfolio.json").read_text(encoding="utf-8"))
     assert portfolio["scenario_count"] == 2
-    assert portfolio["total_present_value"] == pytest.approx(
+    assert portfolio["totals"]["forecast"]["total_present_value"] == pytest.approx(
         sum(r.total_present_value for r in result.records))
     assert {row["outcome_id"] for row in portfolio["by_outcome"]} >= {"O2"}
     page = (out / "portfolio.html").read_text(encoding="utf-8")
