@@ -9,7 +9,7 @@ Spans (time.perf_counter, median over --repeats reports after one warm-up report
   in-process:    the same report's pieces without a kernel: load + validate, evaluate,
                  one-way, switching values, Monte Carlo, and each chart as it is rendered.
 
-Usage: python benchmarks/profile_report.py [--repeats 5] [--draws 2000]
+Usage: python benchmarks/profile_report.py [--repeats 5] [--draws 2000] [--engine inprocess|kernel]
 """
 
 from __future__ import annotations
@@ -76,15 +76,16 @@ def in_process(draws: int, repeats: int) -> dict[str, list[float]]:
     return spans
 
 
-def on_kernel(draws: int, repeats: int) -> tuple[float, dict[str, list[float]]]:
+def on_kernel(draws: int, repeats: int, engine: str) -> tuple[float, dict[str, list[float]]]:
     """Reports run as a worker runs them, with spans around each step."""
     import nbformat
 
     from svmodel.atomic import write_bytes_atomic
     from svmodel.batch import kernel as kernel_mod
+    from svmodel.batch import shell as shell_mod
     from svmodel.report.html import notebook_to_html
 
-    warm = kernel_mod.WarmKernel()
+    warm = shell_mod.ShellKernel() if engine == "inprocess" else kernel_mod.WarmKernel()
     t = time.perf_counter()
     warm.start()
     kernel_start = time.perf_counter() - t
@@ -129,6 +130,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--draws", type=int, default=2000)
+    parser.add_argument("--engine", choices=("inprocess", "kernel"), default="inprocess",
+                        help="the batch's in-process shell (default) or a Jupyter kernel")
     args = parser.parse_args()
     print(f"profile_report: {EXAMPLE.name}, {args.draws} draws, median of {args.repeats} reports")
     imports = {
@@ -138,7 +141,8 @@ def main() -> None:
     }
     for name, value in imports.items():
         print(f"  {name:58s} {value * 1000:8.1f} ms  (once per worker)")
-    kernel_start, spans = on_kernel(args.draws, args.repeats)
+    kernel_start, spans = on_kernel(args.draws, args.repeats, args.engine)
+    print(f"  engine: {args.engine}")
     print(f"  {'kernel start (until it answers)':58s} {kernel_start * 1000:8.1f} ms  (once per worker)")
     for name, values in spans.items():
         print(f"  {name:58s} {statistics.median(values) * 1000:8.1f} ms")

@@ -226,7 +226,7 @@ class DaskPool:
             return future
 
         first = [submit(s) for s in _take(pending, window)]
-        queue = dask_completed(first)
+        queue = dask_completed(first, loop=self.client.loop)
         for future in queue:
             spec = by_key.pop(future.key)
             try:
