@@ -202,6 +202,10 @@ def _run_cell(shell: Any, cell: Any, timeout: float | None) -> bool:
         sys.stdout, sys.stderr = saved
     cell.execution_count = count
     cell.outputs = capture.outputs
+    if isinstance(result.error_in_exec, KeyboardInterrupt):
+        # Ctrl-C or SIGTERM (svmodel report turns it into KeyboardInterrupt) stops the batch,
+        # not just this report, as it would with the notebook on a separate kernel.
+        raise KeyboardInterrupt
     return result.success
 
 

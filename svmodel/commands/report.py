@@ -50,7 +50,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _terminate(signum: int, frame: Any) -> None:
-    raise SystemExit(128 + signum)
+    """SIGTERM: stop as Ctrl-C does (workers killed, scratch removed, exit status 130)."""
+    raise KeyboardInterrupt
 
 
 def handle(args: argparse.Namespace) -> int:
