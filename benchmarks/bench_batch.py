@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -109,9 +110,12 @@ def baseline(files: list[Path], out: Path) -> list[float]:
     return times
 
 
-def svmodel_report(files: list[Path], out: Path) -> tuple[float, int]:
-    """Wall seconds and peak memory (bytes) of one `svmodel report` batch."""
+def svmodel_report(files: list[Path], out: Path) -> tuple[float, int, float]:
+    """Wall seconds, peak memory (bytes) and CPU seconds (user + system, the batch's process
+    and every worker, which it waits for) of one `svmodel report` batch. CPU time does not
+    depend on other work on the machine: on idle cores, wall time ~ CPU time / cores."""
     list_file = out.parent / f"{out.name}.args"
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "svmodel.cli", "report", *map(str, files),
                              "--out", str(out), "--force", "--no-progress", "--no-portfolio",
@@ -120,12 +124,14 @@ def svmodel_report(files: list[Path], out: Path) -> tuple[float, int]:
     with PeakMemory(proc.pid) as memory:
         stdout, stderr = proc.communicate()
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if proc.returncode != 0:
         raise SystemExit(f"svmodel report failed ({proc.returncode}):\n{stderr.decode()[-2000:]}")
     list_file.unlink(missing_ok=True)
     assert len(list(out.glob("*.results.json"))) == len(files), stdout.decode()
     assert len(list(out.glob("variant*.html"))) == len(files)
-    return seconds, memory.peak
+    return seconds, memory.peak, cpu
 
 
 def scale(folder: Path, count: int, sample_results: Path) -> dict[str, float]:
@@ -189,18 +195,20 @@ def main() -> None:
               f"(median of {args.sample}: {', '.join(f'{t:.2f}' for t in base)})", flush=True)
         rows = []
         for size in sizes:
-            seconds, peak = svmodel_report(files[:size], folder / f"out-{size}")
-            rows.append((size, seconds, peak))
+            seconds, peak, cpu = svmodel_report(files[:size], folder / f"out-{size}")
+            rows.append((size, seconds, peak, cpu))
             print(f"  svmodel report {size:5d}: {seconds:7.1f} s, {seconds / size:.3f} s/report, "
                   f"{per_base * size / seconds:5.1f}x the loop (scaled {per_base * size:,.0f} s), "
-                  f"peak memory {peak / 2**20:,.0f} MB", flush=True)
+                  f"peak memory {peak / 2**20:,.0f} MB, CPU {cpu:,.0f} s ({cpu / size:.3f} s/report)",
+                  flush=True)
         sample_results = next((folder / f"out-{sizes[0]}").glob("*.results.json"))
         scaled = scale(folder, args.scale_files, sample_results) if args.scale_files else None
         shutil.rmtree(folder / "baseline", ignore_errors=True)
     print("summary:")
-    for size, seconds, peak in rows:
+    for size, seconds, peak, cpu in rows:
         print(f"  N={size:<5d} {seconds / size:.3f} s/report  ratio {per_base * size / seconds:5.1f}x  "
-              f"peak {peak / 2**20:,.0f} MB")
+              f"peak {peak / 2**20:,.0f} MB  CPU {cpu / size:.3f} s/report "
+              f"(on {cores} idle cores ~{cpu / size / cores:.3f} s/report)")
     largest = rows[-1]
     if largest[0] >= 1000:
         print(f"  1,000 reports in {largest[1]:.0f} s (target < 180 s): "
