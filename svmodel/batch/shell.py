@@ -141,7 +141,13 @@ def _report_shell() -> Any:
     config = Config()
     config.HistoryManager.enabled = False  # as the warm kernel: no history database
     config.InteractiveShell.colors = "nocolor"
+    main = sys.modules.get("__main__")
     shell = cls.instance(config=config)
+    # IPython installs its user module as `__main__`; put the process's own back between
+    # reports (multiprocessing's spawn, used by later pools, needs the real one).
+    shell._process_main = main
+    if main is not None:
+        sys.modules["__main__"] = main
     shell.capture = _Capture()
     try:  # figures shown as a kernel shows them, for notebooks that use pyplot
         shell.enable_matplotlib("inline")
@@ -270,6 +276,7 @@ class ShellKernel:
             self.reports += 1
             home = os.getcwd()
             self.reset(cwd)
+            sys.modules["__main__"] = self.shell.user_module  # as in a kernel, for pickle
             try:
                 return execute_notebook(
                     str(notebook), str(output), parameters=parameters, engine_name=ENGINE,
@@ -278,6 +285,8 @@ class ShellKernel:
                     execution_timeout=timeout)
             finally:
                 self.shell.capture = _Capture()
+                if getattr(self.shell, "_process_main", None) is not None:
+                    sys.modules["__main__"] = self.shell._process_main
                 os.chdir(home)
 
 
