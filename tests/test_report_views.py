@@ -70,7 +70,7 @@ def test_sections_show_figures_and_escape_user_text(report):
     assert "wellbeing" in impact and "Total" in impact
     for section in (report.value_by_year(), report.breakdowns(), report.sensitivity(),
                     report.monte_carlo_section()):
-        assert "data:image/png;base64," in str(section)
+        assert "<svg " in str(section) and "aria-label=" in str(section)
     sources = str(report.sources())
     assert "Test fixture" in sources and "CC0" in sources and "2013/14" in sources
     warnings = str(report.warnings())
@@ -125,7 +125,8 @@ def test_portfolio_totals_by_outcome_measure_organisation(report, tmp_path):
     _results_doc(report, "b", "Org B", tmp_path)
     book = portfolio.build(tmp_path)
     total_pv = 2 * a["results"]["total_present_value"]
-    assert book.headline()["total_present_value"] == pytest.approx(total_pv)
+    kind = a["results"]["kind"]
+    assert book.headline()["totals"][kind]["total_present_value"] == pytest.approx(total_pv)
     by_outcome = book.total("outcome").set_index("outcome_id")["present_value"]
     assert set(by_outcome.index) == {"O1", "O2"}  # K4 is in O1, K10 in O2
     assert by_outcome.sum() == pytest.approx(total_pv)
@@ -135,9 +136,34 @@ def test_portfolio_totals_by_outcome_measure_organisation(report, tmp_path):
     page = "".join(str(s) for s in (book.headline_section(), book.by_outcome(), book.by_measure(),
                                     book.by_organisation(), book.by_beneficiary(),
                                     book.scenario_table()))
-    assert page.count("data:image/png") == 4 and 'href="a.html"' in page
+    assert page.count("<svg ") == 4 and 'href="a.html"' in page
     summary = json.loads(book.write_summary(tmp_path / "p.json").read_text())
     assert summary["scenario_count"] == 2 and len(summary["scenarios"]) == 2 and summary["by_outcome"]
+
+
+def test_portfolio_never_adds_forecasts_and_evaluations(report, tmp_path):
+    """2 forecasts and 1 evaluation: two sets of totals, no combined ratio anywhere."""
+    docs = []
+    for name, kind in (("f1", "forecast"), ("f2", "forecast"), ("e1", "evaluative")):
+        doc = report.to_dict()
+        doc["results"].update(name=name, kind=kind)
+        (tmp_path / f"{name}.results.json").write_text(json.dumps(doc), encoding="utf-8")
+        docs.append(doc)
+    book = portfolio.build(tmp_path)
+    one = docs[0]["results"]
+    totals = book.headline()["totals"]
+    assert totals["forecast"]["scenario_count"] == 2 and totals["evaluative"]["scenario_count"] == 1
+    assert totals["forecast"]["total_present_value"] == pytest.approx(2 * one["total_present_value"])
+    assert totals["evaluative"]["total_present_value"] == pytest.approx(one["total_present_value"])
+    assert "total_present_value" not in book.headline()  # no sum over both kinds
+    shares = book.total("outcome").groupby("kind")["share"].sum()
+    assert shares["forecast"] == pytest.approx(1) and shares["evaluative"] == pytest.approx(1)
+    page = str(book.headline_section())
+    assert "Forecasts" in page and "Evaluations" in page and "never added together" in page
+    combined = one["total_present_value"] * 3 / (one["total_inputs"] * 3)
+    assert page.count(f"£{combined:,.2f} : £1") == 2  # each kind's own ratio (equal here), no third
+    summary = book.to_dict()
+    assert set(summary["totals"]) == {"forecast", "evaluative"} and "sroi_ratio" not in summary
 
 
 def test_portfolio_rejects_foreign_files(tmp_path):

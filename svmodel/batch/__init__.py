@@ -2,9 +2,11 @@
 
     run_batch(files, out_dir, BatchOptions(...)) -> BatchResult
 
-Modules: `jobs` (specs and records), `kernel` (warm kernels reset between reports),
-`worker` (one job, never raises), `pools` (this process, local processes, Dask),
-`stamps` (skip reports that are up to date), `runner` (the batch). See docs/reports.md.
+Modules: `jobs` (specs and records), `shell` (the in-process warm kernel, the default),
+`kernel` (warm Jupyter kernels reset between reports), `worker` (one job, never raises),
+`pools` (this process, local processes, Dask; retries after a dead worker), `folder` (the
+output folder's lock, scratch and clean-up), `stamps` (skip reports that are up to date),
+`progress` (the progress bar), `runner` (the batch). See docs/reports.md.
 """
 
 from svmodel.batch.jobs import FAILED, INVALID, OK, SKIPPED, JobRecord, JobSpec

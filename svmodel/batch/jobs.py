@@ -33,6 +33,8 @@ class JobSpec:
     title: str = ""
     timeout: float | None = None
     expect: dict[str, str] = field(default_factory=dict)  # provenance the results must carry
+    engine: str = "inprocess"  # "inprocess" (svmodel.batch.shell) or "kernel" (a Jupyter kernel)
+    scratch: str = ""  # folder for the job's temporary files ("": the system's temp folder)
 
 
 @dataclass
@@ -94,16 +96,28 @@ def slug(text: str) -> str:
     return out or "scenario"
 
 
+# Names of the batch's own pages and files (DIR/index.html, index-2.html..., portfolio.html,
+# portfolio.json, summary.csv, manifest.json): a scenario never gets one of these.
+RESERVED = re.compile(r"(index(-\d+)?|portfolio|summary|manifest)")
+
+
+def report_name(path: Path) -> str:
+    """The slug of a scenario file's stem, kept clear of the batch's own page names
+    (`index.yaml` -> `index-scenario`)."""
+    name = slug(path.stem)
+    return f"{name}-scenario" if RESERVED.fullmatch(name) else name
+
+
 def unique_slugs(paths: list[Path]) -> dict[Path, str]:
     """A stable slug per file: its stem, with a short hash of its path when stems collide."""
     import hashlib
 
     stems: dict[str, int] = {}
     for path in paths:
-        stems[slug(path.stem)] = stems.get(slug(path.stem), 0) + 1
+        stems[report_name(path)] = stems.get(report_name(path), 0) + 1
     out = {}
     for path in paths:
-        name = slug(path.stem)
+        name = report_name(path)
         if stems[name] > 1:
             name += "-" + hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:6]
         out[path] = name

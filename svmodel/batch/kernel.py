@@ -59,44 +59,53 @@ class KernelResetError(RuntimeError):
 
 
 class _WarmClient(PapermillNotebookClient):
-    """papermill's client, running a reset first and leaving the kernel alive afterwards."""
+    """papermill's client on the warm kernel's own, already connected client: a reset first,
+    then papermill's cell loop; the kernel and its channels stay open afterwards.
 
-    def __init__(self, nb_man: Any, km: AsyncKernelManager, reset_code: str, **kw: Any):
+    nbclient's `setup_kernel` is not used: it opens new channels and waits for the kernel to
+    answer on every notebook (a fifth of a report's time) and registers an atexit handler per
+    notebook that keeps every executed notebook alive until the process ends."""
+
+    def __init__(self, nb_man: Any, km: AsyncKernelManager, warm: "WarmKernel", reset_code: str,
+                 **kw: Any):
         super().__init__(nb_man, km=km, **kw)
+        self._warm = warm
         self._reset_code = reset_code
 
     def execute(self, **kwargs: Any) -> nbformat.NotebookNode:
         self.reset_execution_trackers()
-        with self.setup_kernel(**kwargs):
-            try:
-                msg_id = self.kc.execute(self._reset_code, silent=True, store_history=False)
-                reply = self.wait_for_reply(msg_id)
-                if not reply or reply["content"].get("status") != "ok":
-                    content = reply["content"] if reply else {}
-                    raise KernelResetError(f"kernel reset failed: {content.get('ename', 'no reply')}: "
-                                           f"{content.get('evalue', '')}")
-                self.papermill_execute_cells()
+        self.kc = self._warm.kc
+        try:
+            msg_id = self.kc.execute(self._reset_code, silent=True, store_history=False)
+            reply = self.wait_for_reply(msg_id)
+            if not reply or reply["content"].get("status") != "ok":
+                content = reply["content"] if reply else {}
+                raise KernelResetError(f"kernel reset failed: {content.get('ename', 'no reply')}: "
+                                       f"{content.get('evalue', '')}")
+            self.papermill_execute_cells()
+            if self._warm.language_info is None:
                 info_msg = self.wait_for_reply(self.kc.kernel_info())
-                self.nb.metadata["language_info"] = info_msg["content"]["language_info"]
-                self.set_widgets_metadata()
-            finally:
-                self.kc.stop_channels()
-                self.kc = None
+                self._warm.language_info = info_msg["content"]["language_info"]
+            self.nb.metadata["language_info"] = self._warm.language_info
+            self.set_widgets_metadata()
+        finally:
+            self.kc = None
         return self.nb
 
 
 class WarmEngine(NBClientEngine):
-    """A papermill engine executing on an already started kernel (`km=`) after a reset."""
+    """A papermill engine executing on an already started kernel (`warm=`) after a reset."""
 
     @classmethod
     def execute_managed_notebook(cls, nb_man: Any, kernel_name: str, log_output: bool = False,
                                  stdout_file: Any = None, stderr_file: Any = None,
                                  start_timeout: int = 60, execution_timeout: int | None = None,
                                  **kwargs: Any) -> nbformat.NotebookNode:
+        warm = kwargs["warm"]
         return _WarmClient(
-            nb_man, km=kwargs["km"], reset_code=kwargs["reset_code"], timeout=execution_timeout,
-            startup_timeout=start_timeout, kernel_name=kernel_name, log=logger,
-            log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file,
+            nb_man, km=warm.km, warm=warm, reset_code=kwargs["reset_code"],
+            timeout=execution_timeout, startup_timeout=start_timeout, kernel_name=kernel_name,
+            log=logger, log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file,
         ).execute()
 
 
@@ -112,6 +121,8 @@ class WarmKernel:
         self.startup_timeout = startup_timeout
         self.max_reports = max_reports
         self.km: AsyncKernelManager | None = None
+        self.kc: Any = None  # the connected client, kept open between reports
+        self.language_info: dict[str, Any] | None = None
         self.reports = 0
         self.batch_id: str | None = None
         self._ipc_dir = ""
@@ -135,8 +146,10 @@ class WarmKernel:
             client.start_channels()
             try:
                 run_sync(client.wait_for_ready)(timeout=self.startup_timeout)
-            finally:
+            except BaseException:
                 client.stop_channels()
+                raise
+            client.allow_stdin = False
         except Exception as exc:  # zmq address in use, timeouts, missing kernelspec...
             try:
                 run_sync(km.shutdown_kernel)(now=True)
@@ -145,9 +158,16 @@ class WarmKernel:
             raise KernelStartError(f"kernel {self.kernel_name!r} did not start: "
                                    f"{type(exc).__name__}: {exc}") from exc
         self.km = km
+        self.kc = client
         self.reports = 0
 
     def shutdown(self) -> None:
+        if self.kc is not None:
+            try:
+                self.kc.stop_channels()
+            except Exception:  # already closed
+                pass
+            self.kc = None
         if self.km is not None:
             try:
                 run_sync(self.km.shutdown_kernel)(now=True)
@@ -171,7 +191,7 @@ class WarmKernel:
         try:
             nb = execute_notebook(
                 str(notebook), str(output), parameters=parameters, engine_name=ENGINE,
-                kernel_name=self.kernel_name, km=self.km, reset_code=_RESET.format(cwd=cwd),
+                kernel_name=self.kernel_name, warm=self, reset_code=_RESET.format(cwd=cwd),
                 progress_bar=False, request_save_on_cell_execute=False,
                 execution_timeout=timeout, start_timeout=int(self.startup_timeout),
             )
@@ -185,8 +205,20 @@ class WarmKernel:
 _local = threading.local()
 
 
+def job_kernel(engine: str = "inprocess") -> Any:
+    """The kernel a job runs on: the process's in-process shell (svmodel.batch.shell, the
+    default and fastest), or this thread's warm Jupyter kernel (`engine="kernel"`, and
+    whenever another IPython shell owns the process)."""
+    if engine == "inprocess":
+        from svmodel.batch import shell
+
+        if shell.available():
+            return shell.process_kernel()
+    return thread_kernel()
+
+
 def thread_kernel() -> WarmKernel:
-    """The warm kernel of the calling thread (one per worker slot, also on Dask)."""
+    """The warm Jupyter kernel of the calling thread (one per worker slot, also on Dask)."""
     kernel = getattr(_local, "kernel", None)
     if kernel is None:
         kernel = _local.kernel = WarmKernel()

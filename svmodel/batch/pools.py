@@ -1,39 +1,60 @@
 """Where jobs run: this process, a local pool of worker processes, or a Dask cluster.
 
-Each returns outcomes as they complete. A worker slot keeps one warm kernel
-(svmodel.batch.kernel), so a pool of N processes holds N kernels. Exceptions from the pool
-itself (a worker process lost, a Dask worker gone) become failed records of their job: one
-job's failure never stops the others (docs/architecture.md, "Batch reports").
+Each pool takes an iterable of jobs and yields outcomes as they complete, keeping only a
+bounded window of jobs in flight, so the batch's memory does not grow with its size. A worker
+slot keeps one warm kernel (svmodel.batch.kernel, svmodel.batch.shell).
+
+Faults:
+- a local worker process that dies (killed, out of memory, a crashing report) breaks the
+  `ProcessPoolExecutor`; its unfinished jobs are resubmitted to a fresh pool, up to
+  `POOL_RESTARTS` times, after which they become failed records;
+- pool workers ignore SIGINT (the batch's own process handles Ctrl-C and stops them) and are
+  killed by the kernel if the batch's process dies, even by `kill -9` (Linux
+  `PR_SET_PDEATHSIG`), so no worker outlives its batch;
+- on Dask, the scheduler reruns a lost worker's tasks elsewhere; the batch checks before
+  submitting anything that every worker runs the same svmodel version, and a scheduler that
+  cannot be reached is one clear error (`PoolError`) after `connect_timeout` seconds.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from typing import Iterator, Protocol, Sequence
+import signal
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from typing import Iterable, Iterator, Protocol
 
+from svmodel import __version__
 from svmodel.batch.jobs import FAILED, JobOutcome, JobRecord, JobSpec
 from svmodel.batch.worker import run_job
 
+POOL_RESTARTS = 3  # fresh pools after a worker died, before the remaining jobs are failed
+WINDOW_PER_WORKER = 4  # jobs in flight per worker slot
+
+
+class PoolError(RuntimeError):
+    """The pool cannot run anything (an unreachable scheduler, mismatched workers)."""
+
 
 class Pool(Protocol):
-    def run(self, specs: Sequence[JobSpec]) -> Iterator[JobOutcome]: ...
+    def run(self, specs: Iterable[JobSpec]) -> Iterator[JobOutcome]: ...
 
     def close(self) -> None: ...
 
 
-def _lost(spec: JobSpec, exc: BaseException) -> JobOutcome:
+def _lost(spec: JobSpec, exc: BaseException | str) -> JobOutcome:
+    text = exc if isinstance(exc, str) else f"{type(exc).__name__}: {exc}"
     record = JobRecord(name=spec.name, scenario=str(spec.parameters.get("scenario", "")),
-                       status=FAILED, error_name=type(exc).__name__,
-                       message=f"the worker running this job failed: {exc}", title=spec.title)
+                       status=FAILED, error_name="WorkerLost",
+                       message=f"the worker running this job failed: {text}", title=spec.title)
     return JobOutcome(spec=spec, record=record)
 
 
 class SerialPool:
     """Jobs one after another in this process, on one warm kernel (`--workers 0`)."""
 
-    def run(self, specs: Sequence[JobSpec]) -> Iterator[JobOutcome]:
+    def run(self, specs: Iterable[JobSpec]) -> Iterator[JobOutcome]:
         for spec in specs:
             yield run_job(spec)
 
@@ -43,12 +64,30 @@ class SerialPool:
         thread_kernel().shutdown()
 
 
-def _warm_imports() -> None:
-    """Pool initializer: import the heavy modules once per worker, not per job."""
+def _die_with_parent() -> None:
+    """Ask Linux to SIGKILL this process when its parent dies (no-op elsewhere)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _worker_init(parent: int) -> None:
+    """Pool initializer: tie the worker's life to the batch's process, leave Ctrl-C to the
+    batch, and import the heavy modules once per worker rather than per job."""
+    _die_with_parent()
+    if os.getppid() != parent:  # the batch died before the line above took effect
+        os._exit(1)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     import nbconvert.exporters  # noqa: F401
     import papermill  # noqa: F401
 
+    import svmodel.batch.shell  # noqa: F401
     import svmodel.report.html  # noqa: F401
+    import svmodel.report.sroi  # noqa: F401
 
 
 class ProcessPool:
@@ -56,58 +95,188 @@ class ProcessPool:
 
     def __init__(self, workers: int):
         self.workers = max(1, workers)
-        self._executor = ProcessPoolExecutor(
-            max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
-            initializer=_warm_imports)
+        self.restarts = 0
+        self._executor = self._new_executor()
 
-    def run(self, specs: Sequence[JobSpec]) -> Iterator[JobOutcome]:
-        futures: dict[Future[JobOutcome], JobSpec] = {self._executor.submit(run_job, s): s for s in specs}
-        for future in as_completed(futures):
-            try:
-                yield future.result()
-            except BaseException as exc:  # BrokenProcessPool and the like
-                yield _lost(futures[future], exc)
+    def _new_executor(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=self.workers,
+                                   mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_worker_init, initargs=(os.getpid(),))
+
+    def pids(self) -> list[int]:
+        """The worker processes' ids (for tests and diagnostics)."""
+        return [p.pid for p in (getattr(self._executor, "_processes", None) or {}).values()]
+
+    def run(self, specs: Iterable[JobSpec]) -> Iterator[JobOutcome]:
+        pending = iter(specs)
+        retry: list[JobSpec] = []
+        running: dict[Future[JobOutcome], JobSpec] = {}
+        window = self.workers * WINDOW_PER_WORKER
+        while True:
+            while len(running) < window:
+                spec = retry.pop() if retry else next(pending, None)
+                if spec is None:
+                    break
+                try:
+                    running[self._executor.submit(run_job, spec)] = spec
+                except BrokenProcessPool:
+                    retry.append(spec)
+                    break
+            if not running and not retry:
+                return
+            broken = False
+            if running:
+                done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                for future in done:
+                    spec = running.pop(future)
+                    try:
+                        outcome = future.result()
+                    except BrokenProcessPool:
+                        broken = True
+                        retry.append(spec)
+                        continue
+                    except BaseException as exc:  # the job could not be pickled, and the like
+                        outcome = _lost(spec, exc)
+                    yield outcome
+            else:
+                broken = True
+            if broken:
+                # A worker died: every job still in this pool is lost with it. Start a fresh
+                # pool and resubmit them (the job that killed it included, a bounded number
+                # of times).
+                retry.extend(running.values())
+                running.clear()
+                self._executor.shutdown(wait=False, cancel_futures=True)
+                self.restarts += 1
+                if self.restarts > POOL_RESTARTS:
+                    for spec in retry:
+                        yield _lost(spec, f"worker processes died {self.restarts} times; "
+                                          "the batch stopped retrying")
+                    retry.clear()
+                    for spec in pending:
+                        yield _lost(spec, "not run: the worker pool kept failing")
+                    return
+                self._executor = self._new_executor()
 
     def close(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)
 
+    def terminate(self) -> None:
+        """Stop at once (Ctrl-C, SIGTERM): kill the workers rather than wait for their jobs."""
+        for pid in self.pids():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+
+DEFAULT_CONNECT_TIMEOUT = 10.0
+
 
 class DaskPool:
     """Jobs on an existing Dask distributed cluster: `Client(address)`, one kernel per worker
-    thread (start workers with `--nthreads 1`), results gathered as they complete."""
+    process (start workers with `--nthreads 1`), results gathered as they complete."""
 
-    def __init__(self, scheduler: str | object):
+    def __init__(self, scheduler: str | object, connect_timeout: float = DEFAULT_CONNECT_TIMEOUT):
         from distributed import Client
 
         self._own = isinstance(scheduler, str)
-        self.client = Client(scheduler) if isinstance(scheduler, str) else scheduler
+        if isinstance(scheduler, str):
+            try:
+                self.client = Client(scheduler, timeout=connect_timeout, set_as_default=False)
+            except (OSError, TimeoutError, ValueError) as exc:
+                raise PoolError(
+                    f"--scheduler {scheduler}: cannot reach a Dask scheduler there within "
+                    f"{connect_timeout:g} s ({type(exc).__name__}). Check the address "
+                    "(tcp://HOST:8786) and that `dask scheduler` is running.") from None
+        else:
+            self.client = scheduler
+        self.check_workers()
 
-    def run(self, specs: Sequence[JobSpec]) -> Iterator[JobOutcome]:
+    def check_workers(self) -> None:
+        """Every worker must run this svmodel version; else nothing is submitted."""
+        try:
+            versions = self.client.run(_svmodel_version)
+        except Exception as exc:  # workers leaving while asked
+            raise PoolError(f"cannot ask the Dask workers for their svmodel version: {exc}") from None
+        if not versions:
+            raise PoolError("the Dask cluster has no workers: start some with "
+                            "`dask worker ADDRESS --nthreads 1`")
+        wrong = {w: v for w, v in versions.items() if v != __version__}
+        if wrong:
+            listed = ", ".join(f"{w} has {v}" for w, v in sorted(wrong.items()))
+            if self._own:
+                self.client.close()
+            raise PoolError(f"Dask workers run a different svmodel version than this one "
+                            f"({__version__}): {listed}. Install svmodel {__version__} on every "
+                            "worker (nothing was run or written).")
+
+    def run(self, specs: Iterable[JobSpec]) -> Iterator[JobOutcome]:
         from distributed import as_completed as dask_completed
 
-        futures = self.client.map(run_job, list(specs), pure=False, key=[f"svmodel-{s.name}-{s.batch_id}" for s in specs])
-        by_key = {f.key: s for f, s in zip(futures, specs)}
-        for future in dask_completed(futures):
+        window = max(4, WINDOW_PER_WORKER * max(1, _slots(self.client)))
+        pending = iter(specs)
+        by_key: dict[str, JobSpec] = {}
+
+        def submit(spec: JobSpec):
+            future = self.client.submit(run_job, spec, pure=False,
+                                        key=f"svmodel-{spec.name}-{spec.batch_id}")
+            by_key[future.key] = spec
+            return future
+
+        first = [submit(s) for s in _take(pending, window)]
+        queue = dask_completed(first, loop=self.client.loop)
+        for future in queue:
+            spec = by_key.pop(future.key)
             try:
                 yield future.result()
-            except BaseException as exc:  # worker lost, job could not be deserialised...
-                yield _lost(by_key[future.key], exc)
+            except BaseException as exc:  # worker lost too many times, job not deserialised...
+                yield _lost(spec, exc)
             finally:
                 future.release()
+            following = next(pending, None)
+            if following is not None:
+                queue.add(submit(following))
 
     def close(self) -> None:
         if self._own:
             self.client.close()
 
 
+def _svmodel_version() -> str:
+    import svmodel
+
+    return svmodel.__version__
+
+
+def _slots(client: object) -> int:
+    try:
+        info = client.scheduler_info()  # type: ignore[attr-defined]
+        return sum(w.get("nthreads", 1) for w in info.get("workers", {}).values())
+    except Exception:
+        return 1
+
+
+def _take(iterator: Iterator[JobSpec], count: int) -> list[JobSpec]:
+    out = []
+    for _ in range(count):
+        item = next(iterator, None)
+        if item is None:
+            break
+        out.append(item)
+    return out
+
+
 def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def make_pool(workers: int | None, scheduler: str | object | None, jobs: int) -> Pool:
+def make_pool(workers: int | None, scheduler: str | object | None, jobs: int,
+              connect_timeout: float = DEFAULT_CONNECT_TIMEOUT) -> Pool:
     """A Dask pool when a scheduler is given; else a process pool (`workers` 0: this process)."""
     if scheduler:
-        return DaskPool(scheduler)
+        return DaskPool(scheduler, connect_timeout)
     count = default_workers() if workers is None else workers
     if count <= 0 or jobs <= 1:
         return SerialPool()

@@ -17,7 +17,7 @@ from pathlib import Path
 import nbformat
 
 from svmodel.batch.jobs import FAILED, OK, JobOutcome, JobRecord, JobSpec
-from svmodel.batch.kernel import KernelStartError, WarmKernel, thread_kernel
+from svmodel.batch.kernel import KernelStartError, WarmKernel, job_kernel
 
 KERNEL_START_ATTEMPTS = 2  # a kernel-start failure is retried once
 
@@ -32,8 +32,9 @@ def run_job(spec: JobSpec, kernel: WarmKernel | None = None) -> JobOutcome:
     record = JobRecord(name=spec.name, scenario=str(spec.parameters.get("scenario", "")),
                        status=FAILED, title=spec.title)
     outcome = JobOutcome(spec=spec, record=record)
-    kernel = kernel or thread_kernel()
-    with tempfile.TemporaryDirectory(prefix=f"svmodel-{spec.name}-") as tmp:
+    kernel = kernel or job_kernel(spec.engine)
+    scratch = spec.scratch if spec.scratch and Path(spec.scratch).is_dir() else None
+    with tempfile.TemporaryDirectory(prefix=f"svmodel-{spec.name}-", dir=scratch) as tmp:
         folder = Path(tmp)
         parameters = dict(spec.parameters)
         for param, file_name in spec.output_parameters.items():
@@ -67,7 +68,9 @@ def run_job(spec: JobSpec, kernel: WarmKernel | None = None) -> JobOutcome:
                     raise FileNotFoundError(f"the notebook did not write {file_name}")
                 outcome.files[file_name] = path.read_bytes()
             _check_results(spec, outcome, record)
-            outcome.files[f"{spec.name}.ipynb"] = nbformat.writes(nb).encode("utf-8")
+            # papermill has just serialised the executed notebook to `executed`: reuse its bytes.
+            outcome.files[f"{spec.name}.ipynb"] = (executed.read_bytes() if executed.exists()
+                                                   else nbformat.writes(nb).encode("utf-8"))
             outcome.files[f"{spec.name}.html"] = notebook_to_html(nb, record.title or spec.name).encode("utf-8")
         except Exception as exc:
             outcome.files = {}

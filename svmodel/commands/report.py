@@ -7,8 +7,11 @@ scenarios were invalid or failed (listed on stderr and in DIR/index.html), 1 for
 from __future__ import annotations
 
 import argparse
+import math
+import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 from svmodel.commands._common import UsageError, add_proxies_option
 
@@ -37,10 +40,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--no-portfolio", action="store_true", help="skip the portfolio roll-up")
     parser.add_argument("--force", action="store_true", help="re-run reports even if up to date")
     parser.add_argument("--timeout", type=float, default=600, metavar="SECONDS",
-                        help="time limit per notebook cell (default 600)")
+                        help="time limit per notebook cell, more than 0 (default 600)")
+    parser.add_argument("--engine", choices=("inprocess", "kernel"), default="inprocess",
+                        help="run notebooks on an IPython shell inside each worker (inprocess, "
+                             "the default and fastest) or on a Jupyter kernel per worker (kernel)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_proxies_option(parser)
     parser.set_defaults(handler=handle)
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    """SIGTERM: stop as Ctrl-C does (workers killed, scratch removed, exit status 130)."""
+    raise KeyboardInterrupt
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -62,6 +73,9 @@ def handle(args: argparse.Namespace) -> int:
     for pack in args.proxies:
         if not Path(pack).is_file():
             raise UsageError(f"--proxies: {pack} does not exist")
+    if not math.isfinite(args.timeout) or args.timeout <= 0:
+        raise UsageError(f"--timeout: {args.timeout:g} is not allowed; expected a number of "
+                        "seconds greater than 0")
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out: {out} exists and is not a folder")
@@ -70,13 +84,24 @@ def handle(args: argparse.Namespace) -> int:
         scheduler=args.scheduler, notebook=notebook, proxy_packs=[Path(p) for p in args.proxies],
         timeout=args.timeout, force=args.force, progress=False if args.no_progress else None,
         portfolio_notebook=None if args.no_portfolio else BatchOptions().portfolio_notebook,
+        engine=args.engine,
     )
     if args.scheduler:
         try:
             import distributed  # noqa: F401
         except ImportError:
             raise UsageError("--scheduler needs Dask: pip install 'svmodel[distributed]'") from None
-    result = run_batch(files, out, options)
+    from svmodel.batch.folder import BatchDiskError, FolderBusy
+    from svmodel.batch.pools import PoolError
+
+    previous = signal.getsignal(signal.SIGTERM)
+    signal.signal(signal.SIGTERM, _terminate)  # run the clean-up (workers, scratch) on SIGTERM
+    try:
+        result = run_batch(files, out, options)
+    except (FolderBusy, PoolError, BatchDiskError) as exc:
+        raise UsageError(str(exc.strerror if isinstance(exc, BatchDiskError) else exc)) from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     counts = result.counts()
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
     print(f"{summary} in {result.seconds:.1f} s")

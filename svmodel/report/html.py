@@ -3,23 +3,25 @@ notebook-to-HTML export (nbconvert's HTMLExporter, in-process, without code).
 
 Fragments are `Html` objects: Jupyter displays them through `_repr_html_`, and they render
 the same way in the exported page, so a report looks alike in JupyterLab and in a browser.
-Charts are embedded as PNG data URIs so a report is one self-contained, offline file.
+Report charts are inline SVG (`svmodel.report.svg`); matplotlib figures (procurement) are
+embedded as PNG data URIs, so every page is one self-contained, offline file. The nbconvert
+exporter is built once per process and reused (building it loads and compiles the template).
 """
 
 from __future__ import annotations
 
 import base64
 import io
+import re
 from dataclasses import dataclass
+import threading
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from svmodel.resources import templates_dir
-
-TEMPLATES = templates_dir()
 from svmodel.util.safety import escape_html, html_link
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
+TEMPLATES = templates_dir()
 CHART_DPI = 110
 
 # Readable on screen and on paper: a narrow measure, tables that do not split across pages.
@@ -48,7 +50,7 @@ CSS = """
 .svm table.svm-table tr.total td { font-weight: 600; }
 .svm table.svm-table td.wide { min-width: 16rem; }
 .svm figure { margin: 0.4rem 0 0.8rem; }
-.svm figure img { max-width: 100%; height: auto; }
+.svm figure img, .svm figure svg { max-width: 100%; height: auto; }
 .svm figcaption { font-size: 0.8rem; color: #4a5a66; }
 .svm ul.warnings li { margin-bottom: 0.2rem; }
 .svm .ok { color: #2f6b2f; }
@@ -74,6 +76,11 @@ class Html:
 
     def __str__(self) -> str:
         return self.markup
+
+    def __repr__(self) -> str:
+        # Jupyter stores this as the output's text/plain alternative next to text/html: a
+        # short summary, not a second copy of the markup in every executed notebook.
+        return f"<svmodel HTML fragment, {len(self.markup):,} characters>"
 
     def __add__(self, other: "Html") -> "Html":
         return Html(self.markup + other.markup)
@@ -169,18 +176,86 @@ def figure(fig: Any, alt: str, caption: str = "") -> Html:
                 f'alt="{esc(alt)}" />{cap}</figure>')
 
 
+def svg_figure(svg: str, caption: str = "") -> Html:
+    """A chart given as SVG markup (svmodel.report.svg, which carries its own alternative
+    text as `aria-label` and `<title>`), with an optional caption."""
+    cap = f"<figcaption>{esc(caption)}</figcaption>" if caption else ""
+    return Html(f'<figure class="chart">{svg}{cap}</figure>')
+
+
+_exporters = threading.local()
+
+
+def _report_exporter_class() -> type:
+    """nbconvert's HTMLExporter minus its per-page BeautifulSoup pass, with the page's CSS
+    read once.
+
+    After rendering, HTMLExporter parses the whole page (300 kB, mostly JupyterLab's CSS) with
+    BeautifulSoup only to add `alt` text to images without one and `tabindex="0"` to input and
+    output areas, then serialises it again: more than half of the export time. Report charts
+    are SVG with their own `aria-label`, inputs are excluded, and outputs get their
+    `tabindex` here by a plain replacement, so the page is the same for the reader."""
+    from nbconvert.exporters import HTMLExporter, TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+    class ReportExporter(HTMLExporter):
+        _css_cache: dict[tuple[str, str], Any]
+
+        def _init_resources(self, resources: Any) -> Any:
+            resources = super()._init_resources(resources)
+            cache = self.__dict__.setdefault("_css_cache", {})
+            for key in ("include_css", "include_lab_theme"):
+                function = resources[key]
+
+                def cached(name: str, _key: str = key, _function: Any = function) -> Any:
+                    if (_key, name) not in cache:
+                        cache[(_key, name)] = _function(name)
+                    return cache[(_key, name)]
+
+                resources[key] = cached
+            return resources
+
+        def from_notebook_node(self, nb: Any, resources: Any = None, **kw: Any) -> Any:
+            langinfo = nb.metadata.get("language_info", {})
+            lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+            self.register_filter("highlight_code", self.filters.get(
+                "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)))
+            resources = self._init_resources(resources)
+            self.register_filter("filter_data_type", WidgetsDataTypeFilter(
+                notebook_metadata=self._nb_metadata, parent=self, resources=resources))
+            page, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+            page = page.replace('<div class="jp-RenderedHTMLCommon jp-RenderedHTML jp-OutputArea-output',
+                                '<div tabindex="0" class="jp-RenderedHTMLCommon jp-RenderedHTML '
+                                'jp-OutputArea-output')
+            return page, resources
+
+    return ReportExporter
+
+
+def _exporter() -> Any:
+    """The report exporter with svmodel's template, built once per thread (a worker slot):
+    building it finds, loads and compiles the Jinja template, which costs more than rendering."""
+    cached = getattr(_exporters, "exporter", None)
+    if cached is not None:
+        return cached
+    exporter = _report_exporter_class()(
+        template_name="svmodel_report", extra_template_basedirs=[str(TEMPLATES)],
+        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+        optimistic_validation=True,
+    )
+    exporter.template  # noqa: B018 - compile now, once
+    _exporters.exporter = exporter
+    return exporter
+
+
 def notebook_to_html(notebook: Any, title: str = "") -> str:
     """Render an executed notebook to a standalone HTML page without code.
 
     In-process nbconvert `HTMLExporter(exclude_input=True)` with prompts hidden, and a
     template that loads nothing from the network (docs/architecture.md, "Batch reports").
+    The exporter keeps no state between calls, so one instance serves every report.
     """
-    from nbconvert.exporters import HTMLExporter
-
-    exporter = HTMLExporter(
-        template_name="svmodel_report", extra_template_basedirs=[str(TEMPLATES)],
-        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
-    )
     resources = {"metadata": {"name": title or "svmodel report"}, "svmodel_css": CSS}
-    body, _ = exporter.from_notebook_node(notebook, resources=resources)
+    body, _ = _exporter().from_notebook_node(notebook, resources=resources)
     return body

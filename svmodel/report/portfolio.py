@@ -7,6 +7,13 @@ measure, organisation and beneficiary, for `notebooks/portfolio.ipynb`.
 
 Totals add present values computed at each scenario's own price year and discounting, as
 the SROI Guide (2012) stage 6 reports them; scenarios with different price years are flagged.
+Forecasts and evaluations are never added together: the SROI Guide (2012) distinguishes a
+forecast (value expected) from an evaluation (value achieved), so every total, share and
+ratio is given separately for each kind.
+
+The roll-up streams its inputs: each results file is read, its lines added to running totals
+and its headline kept as one small row, then the document is dropped, so 10,000 results files
+need memory for the totals and the scenario table only.
 """
 
 from __future__ import annotations
@@ -15,7 +22,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import pandas as pd
 
@@ -24,13 +31,18 @@ from svmodel.util.atomic import write_text_atomic
 from svmodel.util.formatting import money, ratio
 from svmodel.library.frameworks import FrameworkError
 from svmodel.library.frameworks import load_framework as _load_framework
-from svmodel.report import charts
-from svmodel.report.html import Html, bullet_list, cards, esc, figure, paragraph, section, table, wrap
+from svmodel.report import svg
+from svmodel.report.html import Html, bullet_list, cards, esc, paragraph, section, svg_figure, table, wrap
 from svmodel.report.sroi import REPORT_KIND, REPORT_SCHEMA_VERSION
 from svmodel.results import json_safe
 
-PORTFOLIO_SCHEMA_VERSION = 1
+PORTFOLIO_SCHEMA_VERSION = 2  # 2: totals by kind (forecast, evaluative), never one sum
 NO_MEASURE = "(no measure)"
+KINDS = ("forecast", "evaluative")
+KIND_LABELS = {"forecast": "Forecasts", "evaluative": "Evaluations"}
+GROUPS = {"outcome": ("outcome_id", "outcome_name"), "measure": ("measure", "measure_name"),
+          "organisation": ("organisation",), "beneficiary": ("beneficiary",)}
+MAX_WARNINGS = 500  # listed on the page; the count is always given
 
 
 class PortfolioError(ValueError):
@@ -75,26 +87,34 @@ def results_files(directory: str | Path, pattern: str = "*.results.json") -> lis
     return sorted(Path(directory).glob(pattern))
 
 
+def _kind(res: dict[str, Any]) -> str:
+    kind = res.get("kind")
+    return kind if kind in KINDS else "forecast"
+
+
+def line_rows(doc: dict[str, Any], framework: dict[str, Measure]) -> Iterator[dict[str, Any]]:
+    """The outcome lines of one results file, with their Knowsley outcome and measure."""
+    res = doc["results"]
+    for line in res.get("lines") or []:
+        measure = framework.get(line.get("measure") or "")
+        yield {
+            "scenario": res["name"], "kind": _kind(res),
+            "organisation": res.get("organisation") or "(none)",
+            "line": line["id"], "measure": measure.id if measure else (line.get("measure") or NO_MEASURE),
+            "measure_name": measure.name if measure else "",
+            "outcome_id": measure.outcome_id if measure else "(none)",
+            "outcome_name": measure.outcome_name if measure else "Not mapped to a Knowsley outcome",
+            "beneficiary": line.get("beneficiary") or "(none)",
+            "value_type": line.get("value_type") or "(none)",
+            "present_value": float(line.get("present_value") or 0.0),
+        }
+
+
 def lines_frame(docs: Iterable[dict[str, Any]], framework: dict[str, Measure]) -> pd.DataFrame:
-    """One row per outcome line of every scenario, with its Knowsley outcome and measure."""
-    rows = []
-    for doc in docs:
-        res = doc["results"]
-        for line in res["lines"]:
-            measure = framework.get(line.get("measure") or "")
-            rows.append({
-                "scenario": res["name"], "organisation": res.get("organisation") or "(none)",
-                "line": line["id"], "measure": measure.id if measure else (line.get("measure") or NO_MEASURE),
-                "measure_name": measure.name if measure else "",
-                "outcome_id": measure.outcome_id if measure else "(none)",
-                "outcome_name": measure.outcome_name if measure else "Not mapped to a Knowsley outcome",
-                "beneficiary": line.get("beneficiary") or "(none)",
-                "value_type": line.get("value_type") or "(none)",
-                "present_value": float(line.get("present_value") or 0.0),
-            })
-    columns = ["scenario", "organisation", "line", "measure", "measure_name", "outcome_id",
+    """One row per outcome line of every scenario (for analysis of a few files)."""
+    columns = ["scenario", "kind", "organisation", "line", "measure", "measure_name", "outcome_id",
                "outcome_name", "beneficiary", "value_type", "present_value"]
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame([row for doc in docs for row in line_rows(doc, framework)], columns=columns)
 
 
 def _short(text: str, width: int = 42) -> str:
@@ -106,68 +126,122 @@ def _measure_order(measure: str) -> tuple[int, str]:
     return (int(digits), measure) if digits.isdigit() else (10_000, measure)
 
 
-@dataclass(frozen=True)
-class Portfolio:
-    """Totals across scenarios, with the tables and charts of the roll-up page."""
+def _scenario_row(doc: dict[str, Any]) -> dict[str, Any]:
+    res = doc["results"]
+    mc = (doc.get("uncertainty") or {}).get("monte_carlo") or {}
+    return {
+        "scenario": res["name"], "kind": _kind(res),
+        "organisation": res.get("organisation") or "(none)",
+        "price_year": res.get("price_year"),
+        "total_present_value": res.get("total_present_value"),
+        "total_inputs": res.get("total_inputs"), "net_present_value": res.get("net_present_value"),
+        "sroi_ratio": res.get("sroi_ratio"),
+        "probability_ratio_above_1": mc.get("probability_ratio_above_1"),
+        "file": Path(doc["_path"]).name,
+    }
 
-    docs: tuple[dict[str, Any], ...]
-    lines: pd.DataFrame
+
+@dataclass
+class Portfolio:
+    """Running totals across scenarios, kept apart by kind, with the roll-up page's sections."""
+
     framework: dict[str, Measure]
     run_date: str
+    rows: list[dict[str, Any]]
+    sums: dict[str, dict[tuple[str, ...], dict[str, float]]]  # group -> key -> kind -> PV
+    warning_items: list[str]
+    warning_count: int
+    libraries: set[tuple[str, str]]
+    price_years: set[Any]
+
+    @classmethod
+    def empty(cls, framework: dict[str, Measure]) -> "Portfolio":
+        return cls(framework=framework, run_date=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+                   rows=[], sums={g: {} for g in GROUPS}, warning_items=[], warning_count=0,
+                   libraries=set(), price_years=set())
+
+    def add(self, doc: dict[str, Any]) -> None:
+        """Fold one results file into the totals (the document is not kept)."""
+        res = doc["results"]
+        self.rows.append(_scenario_row(doc))
+        for line in line_rows(doc, self.framework):
+            for group, columns in GROUPS.items():
+                key = tuple(line[c] for c in columns)
+                by_kind = self.sums[group].setdefault(key, {})
+                by_kind[line["kind"]] = by_kind.get(line["kind"], 0.0) + line["present_value"]
+        for warning in res.get("warnings") or []:
+            self.warning_count += 1
+            if len(self.warning_items) < MAX_WARNINGS:
+                self.warning_items.append(f"{res['name']}: {warning}")
+        prov = res.get("provenance") or {}
+        self.libraries.add((str(prov.get("proxy_library_version", "")),
+                            str(prov.get("proxy_library_hash", ""))[:12]))
+        if res.get("price_year") is not None:
+            self.price_years.add(res.get("price_year"))
 
     # ------------------------------------------------------------------ tables
+    def kinds(self) -> list[str]:
+        present = {row["kind"] for row in self.rows}
+        return [k for k in KINDS if k in present]
+
     def scenarios(self) -> pd.DataFrame:
-        rows = []
-        for doc in self.docs:
-            res = doc["results"]
-            mc = (doc.get("uncertainty") or {}).get("monte_carlo") or {}
-            rows.append({
-                "scenario": res["name"], "organisation": res.get("organisation") or "(none)",
-                "price_year": res.get("price_year"),
-                "total_present_value": res.get("total_present_value"),
-                "total_inputs": res.get("total_inputs"), "net_present_value": res.get("net_present_value"),
-                "sroi_ratio": res.get("sroi_ratio"),
-                "probability_ratio_above_1": mc.get("probability_ratio_above_1"),
-                "file": Path(doc["_path"]).name,
-            })
-        return pd.DataFrame(rows)
+        return pd.DataFrame(self.rows)
 
     def total(self, by: str) -> pd.DataFrame:
-        """Present value by a column of `lines`, with its share of the whole."""
-        keys = {"outcome": ["outcome_id", "outcome_name"], "measure": ["measure", "measure_name"]}
-        cols = keys.get(by, [by])
-        grouped = self.lines.groupby(cols, as_index=False, sort=False)["present_value"].sum()
-        total = grouped["present_value"].sum()
-        grouped["share"] = grouped["present_value"] / total if total else 0.0
+        """Present value by outcome, measure, organisation or beneficiary, one row per key and
+        kind, with its share of that kind's total (never of forecasts and evaluations together)."""
+        if by not in GROUPS:
+            raise ValueError(f"total by {by!r}: choose one of {', '.join(GROUPS)}")
+        columns = list(GROUPS[by])
+        records = [{**dict(zip(columns, key)), "kind": kind, "present_value": pv}
+                   for key, by_kind in self.sums[by].items() for kind, pv in by_kind.items()]
+        frame = pd.DataFrame(records, columns=columns + ["kind", "present_value"])
+        kind_totals = frame.groupby("kind")["present_value"].transform("sum")
+        frame["share"] = (frame["present_value"] / kind_totals.where(kind_totals != 0)).fillna(0.0)
         if by == "outcome":
-            return grouped.sort_values("outcome_id", ignore_index=True)
+            return frame.sort_values(["kind", "outcome_id"], ignore_index=True)
         if by == "measure":
-            return grouped.sort_values("measure", key=lambda s: s.map(_measure_order),
-                                       ignore_index=True)
-        return grouped.sort_values("present_value", ascending=False, ignore_index=True)
+            return frame.sort_values(["kind", "measure"], key=lambda s: s.map(_measure_order)
+                                     if s.name == "measure" else s, ignore_index=True)
+        return frame.sort_values(["kind", "present_value"], ascending=[True, False], ignore_index=True)
 
-    def headline(self) -> dict[str, float]:
-        table_ = self.scenarios()
-        pv = float(table_["total_present_value"].sum()) if len(table_) else 0.0
-        inputs = float(table_["total_inputs"].sum()) if len(table_) else 0.0
-        return {"scenario_count": len(table_), "total_present_value": pv, "total_inputs": inputs,
-                "net_present_value": pv - inputs, "sroi_ratio": pv / inputs if inputs else float("nan")}
+    def headline(self) -> dict[str, Any]:
+        """Totals for each kind separately: forecasts and evaluations are never summed."""
+        out: dict[str, Any] = {"scenario_count": len(self.rows), "totals": {}}
+        for kind in KINDS:
+            rows = [r for r in self.rows if r["kind"] == kind]
+            pv = sum(float(r["total_present_value"] or 0.0) for r in rows)
+            inputs = sum(float(r["total_inputs"] or 0.0) for r in rows)
+            out["totals"][kind] = {"scenario_count": len(rows), "total_present_value": pv,
+                                   "total_inputs": inputs, "net_present_value": pv - inputs,
+                                   "sroi_ratio": pv / inputs if inputs else float("nan")}
+        return out
 
     # ------------------------------------------------------------------ sections
     def title(self) -> Html:
         return wrap(Html("<h1>Portfolio: social value across all scenarios</h1>"), paragraph(
-            f"{len(self.docs)} scenario(s); totals by Knowsley outcome (O1 to O6), measure "
-            "(K1 to K29), organisation and beneficiary.", "lede"))
+            f"{len(self.rows)} scenario(s); totals by Knowsley outcome (O1 to O6), measure "
+            "(K1 to K29), organisation and beneficiary, with forecasts and evaluations kept "
+            "apart.", "lede"))
 
     def headline_section(self) -> Html:
         h = self.headline()
-        items = [("Scenarios", f"{h['scenario_count']}", ""),
-                 ("Present value of outcomes", money(h["total_present_value"]), ""),
-                 ("Present value of inputs", money(h["total_inputs"]), ""),
-                 ("Net present value", money(h["net_present_value"]), ""),
-                 ("Portfolio SROI ratio", ratio(h["sroi_ratio"]), "total value / total inputs")]
-        body: list[Html] = [cards(items)]
-        years = sorted({d["results"].get("price_year") for d in self.docs} - {None})
+        body: list[Html] = []
+        for kind in self.kinds() or ["forecast"]:
+            t = h["totals"][kind]
+            label = KIND_LABELS[kind]
+            body.append(Html(f"<h3>{esc(label)}</h3>"))
+            body.append(cards([
+                ("Scenarios", f"{t['scenario_count']}", ""),
+                ("Present value of outcomes", money(t["total_present_value"]), ""),
+                ("Present value of inputs", money(t["total_inputs"]), ""),
+                ("Net present value", money(t["net_present_value"]), ""),
+                (f"SROI ratio, {label.lower()}", ratio(t["sroi_ratio"]), "total value / total inputs"),
+            ]))
+        if len(self.kinds()) > 1:
+            body.append(paragraph("Forecasts (value expected) and evaluations (value achieved) are "
+                                  "totalled separately and never added together (SROI Guide, 2012)."))
+        years = sorted(self.price_years, key=str)
         if len(years) > 1:
             body.append(paragraph(f"Scenarios use different price years ({', '.join(map(str, years))}): "
                                   "totals add values in different years' prices.", "bad"))
@@ -177,18 +251,26 @@ class Portfolio:
         totals = self.total(by)
         if totals.empty:
             return section(title, paragraph("No outcome lines."))
-        chart_table = totals.assign(label=totals[label] if name_col is None else
-                                    totals[label] + " " + totals[name_col].map(_short))
-        rows = totals.to_dict(orient="records")
-        columns = [(label, by.replace("_", " ").capitalize())]
-        if name_col:
-            columns.append((name_col, "Name"))
-        columns += [("present_value", "Present value"), ("share", "Share")]
-        return section(title, figure(charts.totals(chart_table, "label", title=title),
-                                     f"Bar chart of present value by {by}"),
-                       table(rows, columns, {"present_value": lambda v: money(v),
-                                             "share": lambda v: f"{v:.0%}"},
-                             numeric=("present_value", "share")), anchor=f"by-{by}")
+        body: list[Html] = []
+        for kind in self.kinds():
+            part = totals[totals["kind"] == kind]
+            if part.empty:
+                continue
+            kind_title = f"{title}: {KIND_LABELS[kind].lower()}" if len(self.kinds()) > 1 else title
+            chart_table = part.assign(label=part[label] if name_col is None else
+                                      part[label] + " " + part[name_col].map(_short))
+            columns = [(label, by.replace("_", " ").capitalize())]
+            if name_col:
+                columns.append((name_col, "Name"))
+            columns += [("present_value", f"Present value ({KIND_LABELS[kind].lower()})"),
+                        ("share", "Share")]
+            body.append(svg_figure(svg.totals(chart_table, "label", f"Bar chart of present value "
+                                              f"by {by}, {KIND_LABELS[kind].lower()}",
+                                              title=kind_title)))
+            body.append(table(part.to_dict(orient="records"), columns,
+                              {"present_value": lambda v: money(v), "share": lambda v: f"{v:.0%}"},
+                              numeric=("present_value", "share")))
+        return section(title, *body, anchor=f"by-{by}")
 
     def by_outcome(self) -> Html:
         return self._group_section("outcome", "Value by Knowsley outcome", "outcome_id", "outcome_name")
@@ -203,10 +285,11 @@ class Portfolio:
         return self._group_section("beneficiary", "Value by beneficiary", "beneficiary", None)
 
     def scenario_table(self) -> Html:
-        rows = self.scenarios().to_dict(orient="records")
+        rows = [dict(r) for r in self.rows]
         for row in rows:
             row["link"] = row["file"].replace(".results.json", ".html")
-        columns = [("scenario", "Scenario"), ("organisation", "Organisation"),
+            row["kind_label"] = "evaluation" if row["kind"] == "evaluative" else "forecast"
+        columns = [("scenario", "Scenario"), ("kind_label", "Kind"), ("organisation", "Organisation"),
                    ("total_present_value", "Present value"), ("total_inputs", "Inputs"),
                    ("sroi_ratio", "SROI ratio"), ("probability_ratio_above_1", "P(ratio > 1)")]
         fmt = {"total_present_value": money, "total_inputs": money,
@@ -216,15 +299,16 @@ class Portfolio:
                                           links={"scenario": "link"}), anchor="scenarios")
 
     def warnings(self) -> Html:
-        items = [f"{d['results']['name']}: {w}" for d in self.docs for w in d["results"].get("warnings", [])]
-        if not items:
+        if not self.warning_count:
             return section("Warnings", paragraph("No warnings in any scenario.", "ok"))
-        return section("Warnings", bullet_list(items, "warnings"), anchor="warnings")
+        body: list[Html] = [bullet_list(self.warning_items, "warnings")]
+        if self.warning_count > len(self.warning_items):
+            body.append(paragraph(f"{self.warning_count - len(self.warning_items):,} more warnings "
+                                  "are listed in each scenario's report."))
+        return section("Warnings", *body, anchor="warnings")
 
     def provenance(self) -> Html:
-        libraries = sorted({(d["results"]["provenance"]["proxy_library_version"],
-                             d["results"]["provenance"]["proxy_library_hash"][:12]) for d in self.docs})
-        text = "; ".join(f"{v} (sha256 {h})" for v, h in libraries) or "none"
+        text = "; ".join(f"{v} (sha256 {h})" for v, h in sorted(self.libraries)) or "none"
         return Html(f'<footer class="svm">svmodel {esc(__version__)} · proxy libraries: {esc(text)}'
                     f" · run {esc(self.run_date)}</footer>")
 
@@ -238,19 +322,19 @@ class Portfolio:
             "svmodel_version": __version__, "run_date": self.run_date, **self.headline(),
             "by_outcome": records("outcome"), "by_measure": records("measure"),
             "by_organisation": records("organisation"), "by_beneficiary": records("beneficiary"),
-            "scenarios": self.scenarios().to_dict(orient="records"),
+            "scenarios": self.rows,
         })
 
     def write_summary(self, path: str | Path) -> Path | None:
         if not str(path):
             return None
-        return write_text_atomic(path, json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n")
+        return write_text_atomic(path, json.dumps(self.to_dict(), indent=1, ensure_ascii=False) + "\n")
 
 
 def build(results_dir: str | Path, pattern: str = "*.results.json",
           framework: str | Path | None = None) -> Portfolio:
-    """Read every results file in `results_dir` and build the roll-up."""
-    measures = load_framework(framework or None)
-    docs = tuple(read_results(p) for p in results_files(results_dir, pattern))
-    return Portfolio(docs=docs, lines=lines_frame(docs, measures), framework=measures,
-                     run_date=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
+    """Read every results file in `results_dir`, one at a time, into the roll-up's totals."""
+    book = Portfolio.empty(load_framework(framework or None))
+    for path in results_files(results_dir, pattern):
+        book.add(read_results(path))
+    return book

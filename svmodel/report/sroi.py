@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Sequence
@@ -25,8 +26,8 @@ from svmodel import __version__
 from svmodel.util.atomic import write_text_atomic
 from svmodel.util.formatting import money, percent
 from svmodel.library.proxies import default_library
-from svmodel.report import charts, tables
-from svmodel.report.html import (Html, bullet_list, cards, figure, paragraph, section, table,
+from svmodel.report import svg, tables
+from svmodel.report.html import (Html, bullet_list, cards, paragraph, section, svg_figure, table,
                                  wrap, esc)
 from svmodel.resources import examples_dir
 from svmodel.results import Results, calculate, json_safe
@@ -113,16 +114,16 @@ class SroiReport:
             anchor="impact-map")
 
     def value_by_year(self) -> Html:
-        return section("Value by year", figure(
-            charts.value_by_year(self.results),
-            "Bar chart of value and present value in each outcome year"), anchor="by-year")
+        return section("Value by year", svg_figure(svg.value_by_year(
+            self.results, "Bar chart of value and present value in each outcome year")),
+            anchor="by-year")
 
     def breakdowns(self) -> Html:
         parts = []
         for by, what in (("stakeholder", "stakeholder"), ("value_type", "value type"),
                          ("beneficiary", "beneficiary")):
-            parts.append(figure(charts.breakdown(self.results, by),
-                                f"Bar chart of present value by {what}"))
+            parts.append(svg_figure(svg.breakdown(self.results, by,
+                                                  f"Bar chart of present value by {what}")))
         return section("Who benefits", *parts,
                        paragraph("Value type: fiscal (savings to public budgets), economic "
                                  "(income and output) or social (wellbeing)."),
@@ -133,8 +134,9 @@ class SroiReport:
             return section("Sensitivity", paragraph("No parameter has a range to test."))
         return section(
             "Sensitivity",
-            figure(charts.tornado(self.one_way, self.results.sroi_ratio),
-                   "Tornado chart of the SROI ratio at each parameter's low and high value"),
+            svg_figure(svg.tornado(
+                self.one_way, self.results.sroi_ratio,
+                "Tornado chart of the SROI ratio at each parameter's low and high value")),
             table(tables.one_way_rows(self.one_way), tables.ONE_WAY_COLUMNS,
                   tables.ONE_WAY_FORMATS, numeric=tables.ONE_WAY_NUMERIC),
             anchor="sensitivity")
@@ -171,9 +173,9 @@ class SroiReport:
                 f"{money(pv['p50'])}, 90% interval {money(pv['p5'])} to {money(pv['p95'])}. "
                 f"Probability that the ratio exceeds 1: "
                 f"{percent(summary.probability_ratio_above_1, 1)}.")
-        return section("Monte Carlo", figure(
-            charts.ratio_distribution(self.monte_carlo.sroi_ratio, self.results.sroi_ratio),
-            "Histogram of simulated SROI ratios"), paragraph(text), anchor="monte-carlo")
+        return section("Monte Carlo", svg_figure(svg.ratio_distribution(
+            self.monte_carlo.sroi_ratio, self.results.sroi_ratio,
+            "Histogram of simulated SROI ratios")), paragraph(text), anchor="monte-carlo")
 
     def sources(self) -> Html:
         return section("Assumptions and sources", table(
@@ -207,8 +209,10 @@ class SroiReport:
         """True when the Monte Carlo run drew at least one distribution."""
         return self.monte_carlo is not None and bool(getattr(self.monte_carlo, "distributions", True))
 
-    @property
+    @cached_property
     def mc_summary(self) -> MonteCarloSummary | None:
+        """Percentiles of the draws, computed once (the headline, the section and the results
+        file all show them)."""
         if self.monte_carlo is None:
             return None
         return MonteCarloSummary.of(self.monte_carlo, self.draws, self.seed)
