@@ -1,0 +1,308 @@
+"""Submitting, verifying and auditing returns: each command is one database transaction.
+
+A submission is parsed and valued completely before the transaction opens; then the
+organisation, period, return, its lines and an audit event are written together and committed
+once, so a bad file or a killed process leaves nothing behind. A return belongs to a series
+(organisation, period, kind, contract): the same content again (by SHA-256 of the file) is
+reported as already recorded and changes nothing; different content becomes the next version
+and the previous version stays in the database, marked as no longer current.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from svmodel import __version__
+from svmodel.framework import load_framework
+from svmodel.ledger import intake
+from svmodel.ledger.config import PartnershipConfig
+from svmodel.ledger.db import Ledger, LedgerError
+from svmodel.ledger.models import (ASSURANCE, KINDS, SECTORS, AuditEvent, Contract, Organisation,
+                                   Period, Return, ReturnLine, Review)
+from svmodel.ledger.periods import PeriodError, next_financial_year, parse_period
+from svmodel.proxies import ProxyLibrary, default_library
+from svmodel.validation import Problem, ScenarioError
+
+RETRIES = 3  # on PostgreSQL two concurrent submissions of one series can race for a version
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    return_id: int
+    version: int
+    created: bool
+    total_value: float
+    message: str
+
+
+def current_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name in some containers
+        return "unknown"
+
+
+def audit(session: Session, actor: str, action: str, return_id: int | None = None, **detail: object) -> None:
+    session.add(AuditEvent(actor=actor, action=action, return_id=return_id,
+                           detail=json.dumps(detail, sort_keys=True, default=str)))
+
+
+def organisation(session: Session, name: str, sector: str | None = None, number: str | None = None,
+                 actor: str = "", create: bool = True) -> Organisation:
+    name = " ".join(str(name or "").split())
+    if not name:
+        raise LedgerError("--org: give the organisation's name")
+    if sector is not None and sector not in SECTORS:
+        raise LedgerError(f"--sector {sector!r} is not allowed; expected one of {', '.join(SECTORS)}")
+    found = session.scalar(select(Organisation).where(Organisation.name == name))
+    if found is None:
+        found = session.scalar(select(Organisation).where(func.lower(Organisation.name) == name.lower()))
+    if found is not None:
+        if sector and found.sector != sector:
+            audit(session, actor or current_user(), "organisation sector", None, organisation=found.name,
+                  old=found.sector, new=sector)
+            found.sector = sector
+        if number and found.number != number:
+            found.number = number
+        return found
+    if not create:
+        raise LedgerError(f"no organisation named {name!r} in the ledger")
+    org = Organisation(name=name, sector=sector or "not stated", number=number or None)
+    session.add(org)
+    session.flush()
+    audit(session, actor or current_user(), "organisation added", None, organisation=name,
+          sector=org.sector, number=number)
+    return org
+
+
+def period(session: Session, label: str) -> Period:
+    try:
+        spec = parse_period(label)
+    except PeriodError as exc:
+        raise LedgerError(f"--period {exc}") from None
+    found = session.scalar(select(Period).where(Period.label == spec.label))
+    if found is None:
+        found = Period(label=spec.label, financial_year=spec.financial_year, start=spec.start, end=spec.end)
+        session.add(found)
+        session.flush()
+    return found
+
+
+def parse_submission(path: str | Path, kind: str | None, config: PartnershipConfig,
+                     library: ProxyLibrary | None = None, contract_spec: object = None,
+                     supplier: str = "") -> intake.ParsedReturn:
+    """Read, validate and value a file without touching the database (ScenarioError on problems)."""
+    if kind is not None and kind not in KINDS:
+        raise LedgerError(f"--kind {kind!r} is not allowed; expected one of {', '.join(KINDS)}")
+    library = library or default_library()
+    framework = load_framework(config.framework)
+    price_year = config.effective_price_year()
+    path, data = intake.read_file(path)
+    digest = intake.file_hash(data)
+    if path.suffix.lower() in (".yaml", ".yml"):
+        return intake.read_scenario_return(path, framework, library, price_year, kind, digest)
+    from svmodel.procurement.bids import read_table
+
+    table = intake._renamed(read_table(path, sheet=intake.FORM_SHEET), {})
+    way = intake.detect(path, table)
+    if way == "delivery return":
+        if contract_spec is None:
+            raise ScenarioError([Problem(str(path), "", "this is a contract delivery return (it has a "
+                                         "contract_year column); name the contract with --contract REF")])
+        if kind not in (None, "delivered"):
+            raise LedgerError(f"--kind {kind}: a delivery return records delivered value")
+        return intake.read_delivery_return(path, contract_spec, supplier, price_year, digest, library)
+    if way == "donation return":
+        if kind not in (None, "donated"):
+            raise LedgerError(f"--kind {kind}: a donation return records donated value")
+        return intake.read_donation_return(path, framework, library, price_year, digest)
+    return intake.read_return_form(path, framework, library, price_year, kind or "delivered", digest)
+
+
+def series_key(org_id: int, period_label: str, kind: str, contract_id: int | None) -> str:
+    return f"{org_id}|{period_label}|{kind}|{contract_id or ''}"
+
+
+def _store(session: Session, parsed: intake.ParsedReturn, org: Organisation, per: Period,
+           contract: Contract | None, actor: str, library: ProxyLibrary, framework: str) -> SubmitResult:
+    series = series_key(org.id, per.label, parsed.kind, contract.id if contract else None)
+    latest = session.scalar(select(Return).where(Return.series == series).order_by(Return.version.desc()).limit(1))
+    if latest is not None and latest.content_hash == parsed.content_hash:
+        return SubmitResult(latest.id, latest.version, False, latest.total_value,
+                            f"already recorded: identical to return {latest.id} (version {latest.version} "
+                            f"for {org.name}, {per.label}, {parsed.kind}); nothing added")
+    ret = Return(
+        series=series, version=(latest.version + 1) if latest else 1, current=True,
+        organisation=org, period=per, contract=contract, kind=parsed.kind,
+        source_type=parsed.source_type, filename=Path(parsed.filename).name[:300],
+        content_hash=parsed.content_hash, framework=framework, price_year=parsed.price_year,
+        proxy_library_version=library.version, proxy_library_hash=library.content_hash,
+        svmodel_version=__version__, evidence=parsed.evidence, total_value=parsed.total_value,
+        submitted_by=actor, status="submitted", assurance="self-reported",
+        supersedes_id=latest.id if latest else None)
+    session.add(ret)
+    if latest is not None:
+        latest.current = False
+    session.flush()
+    session.add_all(ReturnLine(return_id=ret.id, position=i, **line.__dict__)
+                    for i, line in enumerate(parsed.lines))
+    audit(session, actor, "submitted" if latest is None else "corrected", ret.id,
+          organisation=org.name, period=per.label, kind=parsed.kind, version=ret.version,
+          file=ret.filename, sha256=parsed.content_hash, lines=len(parsed.lines),
+          total_value=round(parsed.total_value, 2), supersedes=latest.id if latest else None,
+          proxy_library=f"{library.version} {library.content_hash[:12]}")
+    word = "recorded" if latest is None else f"recorded as version {ret.version}, replacing return {latest.id}"
+    return SubmitResult(ret.id, ret.version, True, parsed.total_value, word)
+
+
+def submit(ledger: Ledger, path: str | Path, org: str, period_label: str, config: PartnershipConfig,
+           kind: str | None = None, sector: str | None = None, number: str | None = None,
+           contract_ref: str | None = None, actor: str | None = None,
+           library: ProxyLibrary | None = None) -> SubmitResult:
+    """Validate and store one return in one transaction (see the module docstring)."""
+    actor = actor or current_user()
+    library = library or default_library()
+    try:
+        parse_period(period_label)
+    except PeriodError as exc:
+        raise LedgerError(f"--period {exc}") from None
+    spec = None
+    supplier = ""
+    if contract_ref:
+        with ledger.session() as session:
+            contract = _contract(session, contract_ref)
+            spec, supplier = _contract_spec(contract, library), contract.supplier.name
+    parsed = parse_submission(path, kind, config, library, spec, supplier)
+    for attempt in range(RETRIES):
+        try:
+            with ledger.session() as session:
+                contract = _contract(session, contract_ref) if contract_ref else None
+                if contract is not None and contract.supplier.name.casefold() != " ".join(org.split()).casefold():
+                    raise LedgerError(f"--org {org!r}: contract {contract.reference} is held by "
+                                      f"{contract.supplier.name!r}")
+                organisation_ = organisation(session, org, sector, number, actor)
+                return _store(session, parsed, organisation_, period(session, period_label), contract,
+                              actor, library, config.framework)
+        except IntegrityError:
+            if attempt == RETRIES - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+# --------------------------------------------------------------------------- contracts
+def _contract(session: Session, reference: str) -> Contract:
+    found = session.scalar(select(Contract).where(Contract.reference == reference))
+    if found is None:
+        known = session.scalars(select(Contract.reference).order_by(Contract.reference)).all()
+        raise LedgerError(f"--contract {reference!r}: no such contract; known: {', '.join(known) or '(none)'}; "
+                          "add one with: svmodel ledger contract SPEC COMMITMENTS --ref REF --org SUPPLIER "
+                          "--start 2026/27")
+    return found
+
+
+def _contract_spec(contract: Contract, library: ProxyLibrary):  # noqa: ANN202
+    from svmodel.procurement.spec import parse_spec
+
+    return parse_spec(contract.spec_text, f"contract {contract.reference} specification", library)
+
+
+def add_contract(ledger: Ledger, spec_path: str | Path, commitments: str | Path, reference: str,
+                 supplier: str, start: str, config: PartnershipConfig, sector: str | None = None,
+                 actor: str | None = None, library: ProxyLibrary | None = None) -> tuple[int, list[int]]:
+    """Register an awarded contract: its specification and the winning bid's commitments,
+    recorded as one `committed` return per contract year (financial years from `start`)."""
+    from svmodel.procurement.bids import read_bid
+    from svmodel.procurement.spec import load_spec
+
+    actor = actor or current_user()
+    library = library or default_library()
+    try:
+        first = parse_period(start)
+    except PeriodError as exc:
+        raise LedgerError(f"--start {exc}") from None
+    if first.label != first.financial_year:
+        raise LedgerError(f"--start {start!r}: give the financial year of contract year 1, such as 2026/27")
+    spec = load_spec(spec_path, library)
+    bid = read_bid(commitments, spec)
+    if bid.bidder.casefold() != " ".join(supplier.split()).casefold():
+        raise ScenarioError([Problem(str(commitments), "bidder", f"{bid.bidder!r} is not --org {supplier!r}")])
+    price_year = config.effective_price_year()
+    per_year = intake.commitment_lines(spec, bid, price_year, library)
+    spec_text = Path(spec_path).read_text(encoding="utf-8")
+    commitments_hash = intake.file_hash(Path(commitments).read_bytes())
+    with ledger.session() as session:
+        if session.scalar(select(Contract).where(Contract.reference == reference)) is not None:
+            raise LedgerError(f"--ref {reference!r}: a contract with this reference is already recorded")
+        org = organisation(session, supplier, sector, None, actor)
+        contract = Contract(reference=reference, name=spec.name, buyer=spec.model.buyer, supplier=org,
+                            value=spec.contract_value, years=spec.years, start_year=first.financial_year,
+                            spec_text=spec_text, spec_hash=intake.file_hash(spec_text.encode("utf-8")),
+                            commitments_hash=commitments_hash)
+        session.add(contract)
+        session.flush()
+        audit(session, actor, "contract added", None, contract=reference, supplier=org.name,
+              spec=str(spec_path), commitments=str(commitments), sha256=commitments_hash)
+        ids = []
+        for year, lines in sorted(per_year.items()):
+            label = next_financial_year(first.financial_year, year - 1)
+            parsed = intake.ParsedReturn("commitments", "committed", Path(commitments).name,
+                                         f"{commitments_hash}:{year}", tuple(lines), price_year,
+                                         evidence="; ".join(sorted({l.evidence for l in lines if l.evidence})))
+            ids.append(_store(session, parsed, org, period(session, label), contract, actor, library,
+                              spec.framework.name).return_id)
+        return contract.id, ids
+
+
+# --------------------------------------------------------------------------- verification
+def verify(ledger: Ledger, return_id: int, by: str, level: str | None = None,
+           reject: str | None = None) -> Return:
+    """Verify (at an assurance level) or reject (with a reason) the current version of a return."""
+    by = " ".join(str(by or "").split())
+    if not by:
+        raise LedgerError("--by: give the verifier's name")
+    if reject is not None and not reject.strip():
+        raise LedgerError("--reject: give the reason for rejecting the return")
+    levels = ASSURANCE[1:]
+    if level is None:
+        level = "self-reported" if reject is not None else "evidence checked"
+    elif level not in levels:
+        raise LedgerError(f"--level {level!r} is not allowed; expected one of {', '.join(levels)}")
+    with ledger.session() as session:
+        ret = session.get(Return, return_id)
+        if ret is None:
+            raise LedgerError(f"no return with id {return_id}")
+        if not ret.current:
+            newer = session.scalar(select(Return).where(Return.series == ret.series, Return.current.is_(True)))
+            raise LedgerError(f"return {return_id} (version {ret.version}) has been replaced by return "
+                              f"{newer.id if newer else '?'} (version {newer.version if newer else '?'}); "
+                              "verify the current version")
+        status = "rejected" if reject is not None else "verified"
+        session.add(Review(return_id=ret.id, status=status, assurance=level, reviewer=by,
+                           reason=(reject or "").strip()))
+        audit(session, by, status, ret.id, old_status=ret.status, old_assurance=ret.assurance,
+              assurance=level, reason=(reject or "").strip())
+        ret.status, ret.assurance = status, level
+        session.flush()
+        return ret
+
+
+def audit_trail(ledger: Ledger, return_id: int | None = None) -> list[dict]:
+    """Audit events, oldest first; for a return, those of every version in its series."""
+    with ledger.session() as session:
+        query = select(AuditEvent).order_by(AuditEvent.id)
+        if return_id is not None:
+            ret = session.get(Return, return_id)
+            if ret is None:
+                raise LedgerError(f"no return with id {return_id}")
+            ids = session.scalars(select(Return.id).where(Return.series == ret.series)).all()
+            query = query.where(AuditEvent.return_id.in_(ids))
+        return [{"id": e.id, "at": e.at.isoformat(), "actor": e.actor, "action": e.action,
+                 "return_id": e.return_id, "detail": json.loads(e.detail or "{}")}
+                for e in session.scalars(query)]
