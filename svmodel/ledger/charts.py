@@ -48,7 +48,7 @@ def stacked_bars(rows: Sequence[tuple[str, dict[str, float]]], series: Sequence[
         x += 22 + 6.2 * len(s)
     for i, (label, values) in enumerate(rows):
         y = top + i * (bar_h + gap)
-        text = label if len(label) <= 36 else label[:35] + "…"
+        text = label if len(label) <= 32 else label[:31] + "…"
         parts.append(f'<text x="{label_w - 6}" y="{y + 14}" font-size="12" text-anchor="end">'
                      f'{escape_html(text)}</text>')
         x = label_w

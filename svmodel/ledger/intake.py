@@ -35,6 +35,7 @@ from svmodel.validation import Problem, ScenarioError
 FORM_SHEET = "Return"
 DONATION_SHEET = "Donations"
 VOLUNTEER_PROXY = "ons_ashe_median_hourly_ft_2024"
+COUNT_ONLY_WORDS = ("count only", "none", "not valued")
 SOURCE_TYPES = ("return form", "scenario file", "delivery return", "donation return", "commitments")
 
 #: The partner return form: (field, human heading). Either is accepted when reading.
@@ -203,14 +204,17 @@ def read_return_form(path: Path, framework: Framework, library: ProxyLibrary, pr
             bad("unit", f"{unit!r} is not the unit of {mid}; expected {measure.unit!r}")
         allowed = [p.id for p in measure.proxies]
         proxy_id = _text(cells.get("proxy"))
-        if measure.count_only:
+        if proxy_id.casefold() in COUNT_ONLY_WORDS:
+            proxy_id = ""  # the partner counts the measure without valuing it
+        elif measure.count_only:
             if proxy_id:
                 bad("proxy", f"{mid} is counted, not valued ({measure.reason}); leave the proxy blank")
             proxy_id = ""
         elif not proxy_id:
             proxy_id = allowed[0] if allowed else ""
         elif proxy_id not in allowed:
-            bad("proxy", f"{proxy_id!r} is not a proxy the framework lists for {mid}; allowed: {', '.join(allowed)}")
+            bad("proxy", f"{proxy_id!r} is not a proxy the framework lists for {mid}; allowed: "
+                         f"{', '.join(allowed)}, or 'count only'")
             continue
         elif proxy_id not in library:
             bad("proxy", f"{proxy_id!r} is not in the proxy library {library.version}")

@@ -44,7 +44,7 @@ h1 { font-size: 1.8rem; margin: 1rem 0 0.3rem; } h2 { font-size: 1.3rem; margin-
      border-bottom: 2px solid var(--accent); padding-bottom: 0.2rem; } h3 { font-size: 1.05rem; }
 p.lede { color: var(--muted); }
 .cards { display: flex; flex-wrap: wrap; gap: 0.6rem; }
-.card { border: 1px solid var(--rule); border-radius: 6px; padding: 0.5rem 0.8rem; min-width: 13rem; background: #f5f9fb; }
+.card { border: 1px solid var(--rule); border-radius: 6px; padding: 0.5rem 0.8rem; flex: 1 1 12rem; max-width: 15rem; background: #f5f9fb; }
 .card .label { font-size: 0.85rem; color: var(--muted); } .card .value { font-size: 1.3rem; font-weight: 700; }
 .card .note { font-size: 0.8rem; color: var(--muted); }
 table { border-collapse: collapse; font-size: 0.9rem; margin: 0.5rem 0 1rem; }
@@ -121,7 +121,7 @@ def _by_level(frame: pd.DataFrame, key: str, labels: dict | None = None) -> list
     pivot = frame.pivot_table(index=key, columns="level", values="value", aggfunc="sum", fill_value=0.0)
     pivot = pivot.loc[pivot.sum(axis=1).sort_values(ascending=False).index]
     return [((labels or {}).get(k, str(k)), {lvl: float(row.get(lvl, 0.0)) for lvl in LEVELS})
-            for k, row in pivot.iterrows()]
+            for k, row in pivot.iterrows() if float(row.sum()) != 0.0]
 
 
 def _level_chart_and_table(frame: pd.DataFrame, key: str, heading: str, what: str,
@@ -170,7 +170,8 @@ def publish(ledger: Ledger, out: Path, config: PartnershipConfig, year: str | No
 
     rets = data.counted_returns
     years = sorted(rets["financial_year"].unique())
-    year = year or (max(years) if years else "")
+    delivered_years = sorted(rets.loc[rets["kind"] == "delivered", "financial_year"].unique())
+    year = year or (delivered_years[-1] if delivered_years else (years[-1] if years else ""))
     gen = data.generated_at
     outcome_names = {o.id: f"{o.id} {o.name}" for o in framework.outcomes}
     measures = framework.measures
@@ -333,7 +334,8 @@ def _committed_vs_delivered(data: sitedata.SiteData) -> pd.DataFrame:
 def _cvd_table(frame: pd.DataFrame, depth: int) -> str:
     rows = []
     for r in frame.sort_values(["reference", "financial_year"]).itertuples():
-        rate = f"{r.delivered / r.committed:.0%}" if r.committed > 0 else "n/a"
+        rate = ("not reported yet" if not r.delivered_levels else
+                f"{r.delivered / r.committed:.0%}" if r.committed > 0 else "n/a")
         rows.append([link(f"{'../' * depth}contracts/c{int(r.contract_id)}.html", r.reference), r.financial_year,
                      money(r.committed), money(r.delivered), rate, r.delivered_levels or "none delivered yet"])
     return table(["Contract", "Financial year", "Committed", "Delivered", "Delivered / committed",
