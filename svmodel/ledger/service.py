@@ -59,6 +59,8 @@ def organisation(session: Session, name: str, sector: str | None = None, number:
     name = " ".join(str(name or "").split())
     if not name:
         raise LedgerError("--org: give the organisation's name")
+    if len(name) > 200:
+        raise LedgerError(f"--org: the name is {len(name)} characters long; at most 200 are allowed")
     if sector is not None and sector not in SECTORS:
         raise LedgerError(f"--sector {sector!r} is not allowed; expected one of {', '.join(SECTORS)}")
     found = session.scalar(select(Organisation).where(Organisation.name == name))
@@ -167,7 +169,7 @@ def submit(ledger: Ledger, path: str | Path, org: str, period_label: str, config
            contract_ref: str | None = None, actor: str | None = None,
            library: ProxyLibrary | None = None) -> SubmitResult:
     """Validate and store one return in one transaction (see the module docstring)."""
-    actor = actor or current_user()
+    actor = (actor or current_user())[:200]
     library = library or default_library()
     try:
         parse_period(period_label)
@@ -253,7 +255,7 @@ def add_contract(ledger: Ledger, spec_path: str | Path, commitments: str | Path,
         for year, lines in sorted(per_year.items()):
             label = next_financial_year(first.financial_year, year - 1)
             parsed = intake.ParsedReturn("commitments", "committed", Path(commitments).name,
-                                         f"{commitments_hash}:{year}", tuple(lines), price_year,
+                                         intake.file_hash(f"{commitments_hash}:{year}".encode()), tuple(lines), price_year,
                                          evidence="; ".join(sorted({l.evidence for l in lines if l.evidence})))
             ids.append(_store(session, parsed, org, period(session, label), contract, actor, library,
                               spec.framework.name).return_id)
@@ -265,8 +267,8 @@ def verify(ledger: Ledger, return_id: int, by: str, level: str | None = None,
            reject: str | None = None) -> Return:
     """Verify (at an assurance level) or reject (with a reason) the current version of a return."""
     by = " ".join(str(by or "").split())
-    if not by:
-        raise LedgerError("--by: give the verifier's name")
+    if not by or len(by) > 200:
+        raise LedgerError("--by: give the verifier's name (at most 200 characters)")
     if reject is not None and not reject.strip():
         raise LedgerError("--reject: give the reason for rejecting the return")
     levels = ASSURANCE[1:]

@@ -119,7 +119,7 @@ def json_schema() -> dict:
                     "assurance": {"enum": ["self-reported", "evidence checked", "independently verified"]},
                     "level": level, "value": number, "submitted_at": text,
                     "price_year": {"type": "integer"}, "proxy_library_version": text,
-                    "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}(:\\d+)?$"}}}},
+                    "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}}},
             "lines": {"type": "array", "items": {
                 "type": "object", "required": LINE_FIELDS, "additionalProperties": False,
                 "properties": {
