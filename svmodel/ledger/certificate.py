@@ -30,7 +30,7 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-back
 CSS = """
 @page { size: A4 landscape; margin: 12mm; }
 body { font-family: Georgia, "Times New Roman", serif; color: #1d2a33; margin: 0; }
-.frame { border: 6px double #0b5c75; padding: 14mm 18mm; min-height: 170mm; }
+.frame { border: 6px double #0b5c75; padding: 10mm 16mm; min-height: 160mm; }
 h1 { font-size: 26pt; margin: 0 0 4mm; color: #0b5c75; text-align: center; }
 p.org { font-size: 22pt; text-align: center; margin: 2mm 0; font-weight: bold; }
 p.centre { text-align: center; font-size: 12pt; }
@@ -73,8 +73,8 @@ def certificate_html(ledger: Ledger, org: str, period: str, config: PartnershipC
     rows = []
     for outcome in framework.outcomes:
         mine = verified[verified["outcome"] == outcome.id]
-        if mine.empty:
-            continue
+        if mine.empty or float(mine["value"].sum()) == 0.0:
+            continue  # nothing valued (count-only measures are not certified as value)
         levels = ", ".join(level for level in LEVELS if level in set(mine["level"]))
         rows.append(f"<tr><td>{escape_html(outcome.id)} {escape_html(outcome.name)}</td>"
                     f'<td class="num">{money(float(mine["value"].sum()))}</td><td>{escape_html(levels)}</td></tr>')

@@ -3,8 +3,8 @@
 A submission is parsed and valued completely before the transaction opens; then the
 organisation, period, return, its lines and an audit event are written together and committed
 once, so a bad file or a killed process leaves nothing behind. A return belongs to a series
-(organisation, period, kind, contract): the same content again (by SHA-256 of the file) is
-reported as already recorded and changes nothing; different content becomes the next version
+(organisation, period, kind, contract): the same content again (by SHA-256 of the file) as any
+version of the series is reported as already recorded and changes nothing; different content becomes the next version
 and the previous version stays in the database, marked as no longer current.
 """
 
@@ -136,10 +136,13 @@ def _store(session: Session, parsed: intake.ParsedReturn, org: Organisation, per
            contract: Contract | None, actor: str, library: ProxyLibrary, framework: str) -> SubmitResult:
     series = series_key(org.id, per.label, parsed.kind, contract.id if contract else None)
     latest = session.scalar(select(Return).where(Return.series == series).order_by(Return.version.desc()).limit(1))
-    if latest is not None and latest.content_hash == parsed.content_hash:
-        return SubmitResult(latest.id, latest.version, False, latest.total_value,
-                            f"already recorded: identical to return {latest.id} (version {latest.version} "
-                            f"for {org.name}, {per.label}, {parsed.kind}); nothing added")
+    same = session.scalar(select(Return).where(Return.series == series, Return.content_hash == parsed.content_hash)
+                          .order_by(Return.version.desc()).limit(1))
+    if same is not None:
+        later = "" if same.current else f", since replaced by version {latest.version} (return {latest.id})"
+        return SubmitResult(same.id, same.version, False, same.total_value,
+                            f"already recorded: identical to return {same.id} (version {same.version} "
+                            f"for {org.name}, {per.label}, {parsed.kind}{later}); nothing added")
     ret = Return(
         series=series, version=(latest.version + 1) if latest else 1, current=True,
         organisation=org, period=per, contract=contract, kind=parsed.kind,
