@@ -5,6 +5,7 @@
   svmodel ledger org NAME --sector S [--number N]        add or update an organisation
   svmodel ledger contract SPEC COMMITMENTS --ref R --org SUPPLIER --start 2026/27
   svmodel ledger submit FILE --org NAME --period 2026/27 [--kind K] [--contract R]
+  svmodel ledger import LIST.csv                         many returns in one transaction
   svmodel ledger verify ID --by NAME [--level L] [--reject REASON]
   svmodel ledger returns [--status S] [--all] [--json]   the verification queue / list
   svmodel ledger audit [ID] [--json]                     the audit trail
@@ -87,6 +88,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print the outcome as JSON")
     _common(p)
     p.set_defaults(handler=handle_submit)
+
+    p = actions.add_parser("import", help="submit many returns listed in a CSV, all or nothing")
+    p.add_argument("listing", help="CSV with columns file, org, period and optionally kind, sector "
+                                   "(file paths relative to the listing)")
+    p.add_argument("--by", help="who submits (default: your login name)")
+    _common(p)
+    p.set_defaults(handler=handle_import)
 
     p = actions.add_parser("verify", help="verify or reject a return")
     p.add_argument("id", type=int)
@@ -245,6 +253,31 @@ def handle_submit(args: argparse.Namespace) -> int:
         print(result.return_id)
         print(f"return {result.return_id}: {terminal_text(result.message)}; counted value "
               f"{_money(result.total_value)} (self-reported until verified)")
+    return 0
+
+
+@_errors
+def handle_import(args: argparse.Namespace) -> int:
+    import csv
+
+    from svmodel.ledger.service import Submission, submit_many
+
+    listing = Path(args.listing)
+    try:
+        rows = list(csv.DictReader(listing.read_text(encoding="utf-8-sig").splitlines()))
+    except OSError as exc:
+        raise UserError(f"{listing}: cannot read the file: {exc.strerror or exc}") from None
+    items = []
+    for number, row in enumerate(rows, start=2):
+        missing = [c for c in ("file", "org", "period") if not (row.get(c) or "").strip()]
+        if missing:
+            raise UserError(f"{listing}: row {number}: missing {', '.join(missing)}; columns: file, org, "
+                            "period, kind (optional), sector (optional)")
+        items.append(Submission(listing.parent / row["file"].strip(), row["org"].strip(), row["period"].strip(),
+                                (row.get("kind") or "").strip() or None, (row.get("sector") or "").strip() or None))
+    results = submit_many(_open(args), items, _config(args), actor=args.by)
+    created = sum(r.created for r in results)
+    print(f"{created} returns recorded, {len(results) - created} already recorded")
     return 0
 
 

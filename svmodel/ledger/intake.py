@@ -143,17 +143,41 @@ def _renamed(table: Table, headings: dict[str, str]) -> Table:
     return Table(table.path, columns, rows, table.sheet)
 
 
+_INDEXES: dict[int, tuple[Framework, dict[str, Measure], dict[str, str]]] = {}
+
+
+def _index(framework: Framework) -> tuple[dict[str, Measure], dict[str, str]]:
+    """Measures by id and the outcome id of each measure, built once per framework object
+    (Framework.measures builds a new dict on every call; hashing a Framework walks all of it)."""
+    entry = _INDEXES.get(id(framework))
+    if entry is None or entry[0] is not framework:
+        measures = framework.measures
+        outcomes = {m.id: o.id for o in framework.outcomes for m in o.measures}
+        entry = _INDEXES[id(framework)] = (framework, measures, outcomes)
+    return entry[1], entry[2]
+
+
 def _measure(framework: Framework, text: str) -> Measure | None:
-    return framework.measures.get(text.strip().upper())
+    return _index(framework)[0].get(text.strip().upper())
+
+
+_REBASED: dict[tuple[str, str, int], float] = {}
+
+
+def _rebased(library: ProxyLibrary, proxy_id: str, price_year: int) -> float:
+    """A proxy's value rebased to the price year, memoised by the library's content hash."""
+    key = (library.content_hash, proxy_id, price_year)
+    if key not in _REBASED:
+        _REBASED[key] = library.rebased_value(proxy_id, price_year)
+    return _REBASED[key]
 
 
 def value_row(measure: Measure, framework: Framework, library: ProxyLibrary, price_year: int,
               quantity: float, proxy_id: str, proxy_units: float, deadweight: float,
               displacement: float, attribution: float) -> dict[str, Any]:
     """The valuation of one row (see the module docstring); the keys of LineData."""
-    outcome = framework.outcome_of(measure.id)
     keep = (1 - deadweight) * (1 - displacement) * (1 - attribution)
-    base = dict(measure=measure.id, outcome=outcome.id if outcome else "", quantity=quantity,
+    base = dict(measure=measure.id, outcome=_index(framework)[1].get(measure.id, ""), quantity=quantity,
                 unit=measure.unit, deadweight=deadweight, displacement=displacement,
                 attribution=attribution)
     if measure.count_only or not proxy_id:
@@ -161,15 +185,15 @@ def value_row(measure: Measure, framework: Framework, library: ProxyLibrary, pri
             return {**base, "basis": "face value", "unit_value": 1.0, "value": quantity * keep}
         return {**base, "basis": "count only", "unit_value": 0.0, "value": 0.0}
     proxy = library.get(proxy_id)
-    unit_value = library.rebased_value(proxy_id, price_year) * proxy_units
+    unit_value = _rebased(library, proxy_id, price_year) * proxy_units
     return {**base, "basis": "proxy", "proxy_id": proxy_id, "unit_value": unit_value,
             "value": quantity * unit_value * keep, "counted": not proxy.transfer}
 
 
 # --------------------------------------------------------------------------- return form
 def read_return_form(path: Path, framework: Framework, library: ProxyLibrary, price_year: int,
-                     kind: str, content_hash: str) -> ParsedReturn:
-    table = _renamed(read_table(path, sheet=FORM_SHEET), _FORM_HEADINGS)
+                     kind: str, content_hash: str, table: Table | None = None) -> ParsedReturn:
+    table = _renamed(table or read_table(path, sheet=FORM_SHEET), _FORM_HEADINGS)
     file = str(path)
     missing = [h for f, h in FORM_COLUMNS if f in ("measure", "quantity") and f not in table.columns]
     if missing:
@@ -292,10 +316,10 @@ def read_scenario_return(path: Path, framework: Framework, library: ProxyLibrary
 
 # --------------------------------------------------------------------------- donation return
 def read_donation_return(path: Path, framework: Framework, library: ProxyLibrary, price_year: int,
-                         content_hash: str) -> ParsedReturn:
+                         content_hash: str, table: Table | None = None) -> ParsedReturn:
     from svmodel.ledger.models import CHANNELS, DONATION_TYPES
 
-    table = _renamed(read_table(path, sheet=DONATION_SHEET), _DONATION_HEADINGS)
+    table = _renamed(table or read_table(path, sheet=DONATION_SHEET), _DONATION_HEADINGS)
     file = str(path)
     problems: list[Problem] = []
     lines: list[LineData] = []

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import getpass
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,7 +26,7 @@ from svmodel.ledger import intake
 from svmodel.ledger.config import PartnershipConfig
 from svmodel.ledger.db import Ledger, LedgerError
 from svmodel.ledger.models import (ASSURANCE, KINDS, SECTORS, AuditEvent, Contract, Organisation,
-                                   Period, Return, ReturnLine, Review)
+                                   Period, Return, ReturnLine, Review, utcnow)
 from svmodel.ledger.periods import PeriodError, next_financial_year, parse_period
 from svmodel.proxies import ProxyLibrary, default_library
 from svmodel.validation import Problem, ScenarioError
@@ -50,8 +51,8 @@ def current_user() -> str:
 
 
 def audit(session: Session, actor: str, action: str, return_id: int | None = None, **detail: object) -> None:
-    session.add(AuditEvent(actor=actor, action=action, return_id=return_id,
-                           detail=json.dumps(detail, sort_keys=True, default=str)))
+    session.connection().execute(insert(AuditEvent.__table__), [dict(actor=actor, action=action, return_id=return_id, at=utcnow(),
+                                              detail=json.dumps(detail, sort_keys=True, default=str))])
 
 
 def organisation(session: Session, name: str, sector: str | None = None, number: str | None = None,
@@ -112,8 +113,8 @@ def parse_submission(path: str | Path, kind: str | None, config: PartnershipConf
         return intake.read_scenario_return(path, framework, library, price_year, kind, digest)
     from svmodel.procurement.bids import read_table
 
-    table = intake._renamed(read_table(path, sheet=intake.FORM_SHEET), {})
-    way = intake.detect(path, table)
+    table = read_table(path, sheet=intake.FORM_SHEET)
+    way = intake.detect(path, intake._renamed(table, {}))
     if way == "delivery return":
         if contract_spec is None:
             raise ScenarioError([Problem(str(path), "", "this is a contract delivery return (it has a "
@@ -124,8 +125,9 @@ def parse_submission(path: str | Path, kind: str | None, config: PartnershipConf
     if way == "donation return":
         if kind not in (None, "donated"):
             raise LedgerError(f"--kind {kind}: a donation return records donated value")
-        return intake.read_donation_return(path, framework, library, price_year, digest)
-    return intake.read_return_form(path, framework, library, price_year, kind or "delivered", digest)
+        return intake.read_donation_return(path, framework, library, price_year, digest,
+                                           table if path.suffix.lower() != ".xlsx" else None)
+    return intake.read_return_form(path, framework, library, price_year, kind or "delivered", digest, table)
 
 
 def series_key(org_id: int, period_label: str, kind: str, contract_id: int | None) -> str:
@@ -134,37 +136,41 @@ def series_key(org_id: int, period_label: str, kind: str, contract_id: int | Non
 
 def _store(session: Session, parsed: intake.ParsedReturn, org: Organisation, per: Period,
            contract: Contract | None, actor: str, library: ProxyLibrary, framework: str) -> SubmitResult:
+    """Insert one return version, its lines and its audit event (SQL core statements: the
+    batch path stores tens of thousands of lines a second)."""
     series = series_key(org.id, per.label, parsed.kind, contract.id if contract else None)
-    latest = session.scalar(select(Return).where(Return.series == series).order_by(Return.version.desc()).limit(1))
-    same = session.scalar(select(Return).where(Return.series == series, Return.content_hash == parsed.content_hash)
-                          .order_by(Return.version.desc()).limit(1))
+    versions = session.execute(
+        select(Return.id, Return.version, Return.content_hash, Return.current, Return.total_value)
+        .where(Return.series == series).order_by(Return.version.desc())).all()
+    latest = versions[0] if versions else None
+    same = next((v for v in versions if v.content_hash == parsed.content_hash), None)
     if same is not None:
         later = "" if same.current else f", since replaced by version {latest.version} (return {latest.id})"
         return SubmitResult(same.id, same.version, False, same.total_value,
                             f"already recorded: identical to return {same.id} (version {same.version} "
                             f"for {org.name}, {per.label}, {parsed.kind}{later}); nothing added")
-    ret = Return(
-        series=series, version=(latest.version + 1) if latest else 1, current=True,
-        organisation=org, period=per, contract=contract, kind=parsed.kind,
-        source_type=parsed.source_type, filename=Path(parsed.filename).name[:300],
-        content_hash=parsed.content_hash, framework=framework, price_year=parsed.price_year,
-        proxy_library_version=library.version, proxy_library_hash=library.content_hash,
-        svmodel_version=__version__, evidence=parsed.evidence, total_value=parsed.total_value,
-        submitted_by=actor, status="submitted", assurance="self-reported",
-        supersedes_id=latest.id if latest else None)
-    session.add(ret)
+    version = latest.version + 1 if latest else 1
+    filename = Path(parsed.filename).name[:300]
+    connection = session.connection()  # SQL core: no ORM bookkeeping for bulk rows
     if latest is not None:
-        latest.current = False
-    session.flush()
-    session.add_all(ReturnLine(return_id=ret.id, position=i, **line.__dict__)
-                    for i, line in enumerate(parsed.lines))
-    audit(session, actor, "submitted" if latest is None else "corrected", ret.id,
-          organisation=org.name, period=per.label, kind=parsed.kind, version=ret.version,
-          file=ret.filename, sha256=parsed.content_hash, lines=len(parsed.lines),
+        connection.execute(update(Return.__table__).where(Return.id == latest.id).values(current=False))
+    return_id = connection.execute(insert(Return.__table__).returning(Return.id), dict(
+        series=series, version=version, current=True, organisation_id=org.id, period_id=per.id,
+        contract_id=contract.id if contract else None, kind=parsed.kind,
+        source_type=parsed.source_type, filename=filename, content_hash=parsed.content_hash,
+        framework=framework, price_year=parsed.price_year, proxy_library_version=library.version,
+        proxy_library_hash=library.content_hash, svmodel_version=__version__, evidence=parsed.evidence,
+        total_value=parsed.total_value, submitted_by=actor, submitted_at=utcnow(), status="submitted",
+        assurance="self-reported", supersedes_id=latest.id if latest else None)).scalar_one()
+    connection.execute(insert(ReturnLine.__table__), [dict(return_id=return_id, position=i, **line.__dict__)
+                                                       for i, line in enumerate(parsed.lines)])
+    audit(session, actor, "submitted" if latest is None else "corrected", return_id,
+          organisation=org.name, period=per.label, kind=parsed.kind, version=version,
+          file=filename, sha256=parsed.content_hash, lines=len(parsed.lines),
           total_value=round(parsed.total_value, 2), supersedes=latest.id if latest else None,
           proxy_library=f"{library.version} {library.content_hash[:12]}")
-    word = "recorded" if latest is None else f"recorded as version {ret.version}, replacing return {latest.id}"
-    return SubmitResult(ret.id, ret.version, True, parsed.total_value, word)
+    word = "recorded" if latest is None else f"recorded as version {version}, replacing return {latest.id}"
+    return SubmitResult(return_id, version, True, parsed.total_value, word)
 
 
 def submit(ledger: Ledger, path: str | Path, org: str, period_label: str, config: PartnershipConfig,
@@ -199,6 +205,146 @@ def submit(ledger: Ledger, path: str | Path, org: str, period_label: str, config
             if attempt == RETRIES - 1:
                 raise
     raise AssertionError("unreachable")
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One file to submit in a batch (`submit_many`, `svmodel ledger import`)."""
+
+    path: str | Path
+    org: str
+    period: str
+    kind: str | None = None
+    sector: str | None = None
+
+
+def _parse_item(args: tuple[Submission, PartnershipConfig]) -> intake.ParsedReturn | list[Problem]:
+    """Parse one batch item (run in worker processes for large batches)."""
+    item, config = args
+    try:
+        parse_period(item.period)
+        return parse_submission(item.path, item.kind, config)
+    except PeriodError as exc:
+        return [Problem(str(item.path), "period", str(exc))]
+    except ScenarioError as exc:
+        return list(exc.problems)
+    except LedgerError as exc:
+        return [Problem(str(item.path), "", str(exc))]
+
+
+PARALLEL_FROM = 200  # batches this large are parsed in one process per core
+
+
+def submit_many(ledger: Ledger, items: list[Submission], config: PartnershipConfig,
+                actor: str | None = None, library: ProxyLibrary | None = None) -> list[SubmitResult]:
+    """Validate every file first (all problems of all files reported together, nothing stored),
+    then store them all in one transaction, with the same versioning as `submit`.
+
+    Large batches are parsed on every core and stored with a few multi-row statements."""
+    actor = (actor or current_user())[:200]
+    library = library or default_library()
+    jobs = [(item, config) for item in items]
+    if len(items) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1 and library is default_library():
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=os.cpu_count()) as pool:
+            outcomes = list(pool.map(_parse_item, jobs, chunksize=max(1, len(jobs) // (8 * (os.cpu_count() or 1)))))
+    else:
+        outcomes = [_parse_item(job) if library is default_library() else _parse_with(job, library) for job in jobs]
+    problems = [p for o in outcomes if isinstance(o, list) for p in o]
+    if problems:
+        raise ScenarioError(problems)
+    parsed: list[intake.ParsedReturn] = outcomes  # type: ignore[assignment]
+    with ledger.session() as session:
+        orgs: dict[str, Organisation] = {}
+        periods: dict[str, Period] = {}
+        keys = []
+        for item, ret in zip(items, parsed):
+            org = orgs.get(item.org) or organisation(session, item.org, item.sector, None, actor)
+            orgs[item.org] = org
+            per = periods.get(item.period) or period(session, item.period)
+            periods[item.period] = per
+            keys.append((org, per))
+        return _store_batch(session, parsed, keys, actor, library, config.framework)
+
+
+def _parse_with(job: tuple[Submission, PartnershipConfig], library: ProxyLibrary) -> intake.ParsedReturn | list[Problem]:
+    item, config = job
+    try:
+        parse_period(item.period)
+        return parse_submission(item.path, item.kind, config, library)
+    except PeriodError as exc:
+        return [Problem(str(item.path), "period", str(exc))]
+    except ScenarioError as exc:
+        return list(exc.problems)
+
+
+def _store_batch(session: Session, parsed: list[intake.ParsedReturn], keys: list[tuple[Organisation, Period]],
+                 actor: str, library: ProxyLibrary, framework: str) -> list[SubmitResult]:
+    """Store many returns with multi-row statements: one look-up of the series' versions, then
+    inserts of returns (RETURNING their ids), lines and audit events; same rules as `_store`.
+    A series met twice in one batch is stored in a second pass, after the first version."""
+    results: list[SubmitResult | None] = [None] * len(parsed)
+    pending = list(range(len(parsed)))
+    connection = session.connection()
+    while pending:
+        wave, later, seen = [], [], set()
+        for i in pending:
+            series = series_key(keys[i][0].id, keys[i][1].label, parsed[i].kind, None)
+            (later if series in seen else wave).append(i)
+            seen.add(series)
+        series_of = {i: series_key(keys[i][0].id, keys[i][1].label, parsed[i].kind, None) for i in wave}
+        known: dict[str, list] = {}
+        names = sorted(set(series_of.values()))
+        for chunk in range(0, len(names), 500):
+            for row in session.execute(select(Return.series, Return.id, Return.version, Return.content_hash,
+                                              Return.current, Return.total_value)
+                                       .where(Return.series.in_(names[chunk:chunk + 500]))):
+                known.setdefault(row.series, []).append(row)
+        new_rows, new_items, superseded = [], [], []
+        now = utcnow()
+        for i in wave:
+            ret, (org, per) = parsed[i], keys[i]
+            versions = sorted(known.get(series_of[i], []), key=lambda r: -r.version)
+            latest = versions[0] if versions else None
+            same = next((v for v in versions if v.content_hash == ret.content_hash), None)
+            if same is not None:
+                results[i] = SubmitResult(same.id, same.version, False, same.total_value,
+                                          f"already recorded: identical to return {same.id} (version "
+                                          f"{same.version} for {org.name}, {per.label}, {ret.kind}); nothing added")
+                continue
+            if latest is not None:
+                superseded.append(latest.id)
+            new_items.append((i, latest))
+            new_rows.append(dict(
+                series=series_of[i], version=latest.version + 1 if latest else 1, current=True,
+                organisation_id=org.id, period_id=per.id, contract_id=None, kind=ret.kind,
+                source_type=ret.source_type, filename=Path(ret.filename).name[:300], content_hash=ret.content_hash,
+                framework=framework, price_year=ret.price_year, proxy_library_version=library.version,
+                proxy_library_hash=library.content_hash, svmodel_version=__version__, evidence=ret.evidence,
+                total_value=ret.total_value, submitted_by=actor, submitted_at=now, status="submitted",
+                assurance="self-reported", supersedes_id=latest.id if latest else None))
+        if superseded:
+            connection.execute(update(Return.__table__).where(Return.id.in_(superseded)).values(current=False))
+        if new_rows:
+            ids = connection.execute(insert(Return.__table__).returning(Return.id, sort_by_parameter_order=True),
+                                     new_rows).scalars().all()
+            lines, events = [], []
+            for (i, latest), row, return_id in zip(new_items, new_rows, ids):
+                ret, (org, per) = parsed[i], keys[i]
+                lines += [dict(return_id=return_id, position=n, **line.__dict__) for n, line in enumerate(ret.lines)]
+                events.append(dict(actor=actor, action="submitted" if latest is None else "corrected",
+                                   return_id=return_id, at=now, detail=json.dumps(dict(
+                                       organisation=org.name, period=per.label, kind=ret.kind, version=row["version"],
+                                       file=row["filename"], sha256=ret.content_hash, lines=len(ret.lines),
+                                       total_value=round(ret.total_value, 2), supersedes=latest.id if latest else None,
+                                       proxy_library=f"{library.version} {library.content_hash[:12]}"), sort_keys=True)))
+                word = "recorded" if latest is None else f"recorded as version {row['version']}, replacing return {latest.id}"
+                results[i] = SubmitResult(return_id, row["version"], True, ret.total_value, word)
+            connection.execute(insert(ReturnLine.__table__), lines)
+            connection.execute(insert(AuditEvent.__table__), events)
+        pending = later
+    return results  # type: ignore[return-value]
 
 
 # --------------------------------------------------------------------------- contracts

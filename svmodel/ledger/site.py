@@ -207,7 +207,7 @@ def publish(ledger: Ledger, out: Path, config: PartnershipConfig, year: str | No
             "<h2>Verification</h2>",
             table(["Assurance level", "Current returns"], [[lvl, int(n)] for lvl, n in levels_count.items()],
                   "Current returns by assurance level (rejected returns are not counted anywhere)", numeric=(1,)),
-            f"<p>{int((data.returns['status'] == 'rejected').sum())} current returns are rejected and count nowhere.</p>"]
+            _rejected_note(int((data.returns["status"] == "rejected").sum()))]
     write("index.html", page(f"Overview {year}", "".join(body), config, 0, gen))
 
     # ---------------------------------------------------------------- partners
@@ -298,7 +298,7 @@ def publish(ledger: Ledger, out: Path, config: PartnershipConfig, year: str | No
     write("methodology.html", page("Methodology", methodology_html(config), config, 0, gen))
     write("data/returns.csv", csv_text(data.returns[sitedata.RETURN_FIELDS]))
     write("data/lines.csv", csv_text(data.lines[sitedata.LINE_FIELDS]))
-    write("data/ledger.json", sitedata.dumps(sitedata.ledger_json(data, config.name, config.effective_price_year())))
+    write("data/ledger.json", sitedata.ledger_json_text(data, config.name, config.effective_price_year()))
     write("data/ledger.schema.json", sitedata.dumps(sitedata.json_schema()))
     write("data/ocds.json", sitedata.dumps(sitedata.ocds_package(data, config.publisher or config.name)))
     files = [("returns.csv", "one row per current return"), ("lines.csv", "one row per measure line of counted returns"),
@@ -310,6 +310,12 @@ def publish(ledger: Ledger, out: Path, config: PartnershipConfig, year: str | No
         "The OCDS mapping is described on the <a href=\"../methodology.html#ocds\">methodology page</a>.</p>",
         config, 1, gen))
     return written
+
+
+def _rejected_note(count: int) -> str:
+    if count == 1:
+        return "<p>1 current return is rejected and counts nowhere.</p>"
+    return f"<p>{count} current returns are rejected and count nowhere.</p>"
 
 
 def _committed_vs_delivered(data: sitedata.SiteData) -> pd.DataFrame:

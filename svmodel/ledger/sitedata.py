@@ -141,14 +141,24 @@ def _records(frame: pd.DataFrame, fields: list[str]) -> list[dict]:
 
 
 def ledger_json(data: SiteData, partnership: str, price_year: int) -> dict:
-    rets = data.returns
-    lines = data.lines
-    return {"schema_version": DATA_SCHEMA_VERSION, "partnership": partnership, "price_year": price_year,
+    """data/ledger.json as a dict (the published file is `ledger_json_text`, the same content)."""
+    return json.loads(ledger_json_text(data, partnership, price_year))
+
+
+def ledger_json_text(data: SiteData, partnership: str, price_year: int) -> str:
+    """data/ledger.json: the records are serialised by pandas (C code), the envelope by json."""
+    head = {"schema_version": DATA_SCHEMA_VERSION, "partnership": partnership, "price_year": price_year,
             "generated_at": data.generated_at,
             "notes": "Current versions of returns; rejected returns are listed with status rejected and "
                      "their lines are omitted. Values in pounds at the price year; kinds are never added "
-                     "together; 'level' is the assurance level a value carries.",
-            "returns": _records(rets, RETURN_FIELDS), "lines": _records(lines, LINE_FIELDS)}
+                     "together; 'level' is the assurance level a value carries."}
+    lines = data.lines[LINE_FIELDS].copy()
+    for column in ("contract_year",):
+        lines[column] = lines[column].astype("Int64")
+    returns = data.returns[RETURN_FIELDS]
+    records = lambda frame: frame.to_json(orient="records", force_ascii=False, double_precision=10)  # noqa: E731
+    return (json.dumps(head, ensure_ascii=False)[:-1] + ', "returns": ' + records(returns)
+            + ', "lines": ' + records(lines) + "}\n")
 
 
 def ocds_package(data: SiteData, publisher: str, prefix: str = "ocds-svmodel") -> dict:
