@@ -78,6 +78,9 @@ def load(ledger: Ledger) -> SiteData:
     meta = rets.set_index("id")[["organisation_id", "organisation", "sector", "financial_year", "kind",
                                  "level", "contract_id"]]
     lines = lines.join(meta, on="return_id")
+    # typed even when empty, so boolean masks and sums work on a ledger without lines
+    lines = lines.astype({"counted": bool, "value": float, "quantity": float})
+    rets = rets.astype({"value": float})
     return SiteData(orgs, rets, lines, contracts,
                     datetime.now(timezone.utc).replace(microsecond=0).isoformat())
 
