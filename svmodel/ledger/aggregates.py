@@ -39,7 +39,9 @@ _LEVEL = case((Return.status == "verified", Return.assurance), else_=UNVERIFIED)
 
 def levels_label(levels: Iterable[str]) -> str:
     """'Includes: evidence checked, self-reported (unverified)' in strength order."""
-    present = [level for level in LEVELS if level in set(levels)]
+    values = levels.unique() if hasattr(levels, "unique") else levels
+    found = set(values)
+    present = [level for level in LEVELS if level in found]
     return "Assurance levels included: " + (", ".join(present) if present else "none (no returns)")
 
 

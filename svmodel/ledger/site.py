@@ -3,7 +3,8 @@
 Plain HTML files (no server, no JavaScript), inline SVG charts with text alternatives and a
 data table beside each, headings in order, a skip link, WCAG AA colour contrast and a print
 style sheet for A4. Every user-supplied string goes through `svmodel.safety` (escape_html);
-every CSV cell through `svmodel.safety.csv_text`. Files are written atomically.
+every CSV cell through `svmodel.safety.neutralise_cell` (sitedata.csv_of). Files are written
+atomically.
 
   index.html              overview: delivered value in the year by outcome and sector, trend,
                           assurance levels
@@ -27,7 +28,7 @@ from svmodel.ledger.aggregates import LEVELS, levels_label
 from svmodel.ledger.config import PartnershipConfig
 from svmodel.ledger.db import Ledger
 from svmodel.ledger.models import KINDS
-from svmodel.safety import csv_text, escape_html
+from svmodel.safety import escape_html
 
 CSS = """
 :root { --ink: #1d2a33; --muted: #4a5a66; --rule: #c9d6de; --accent: #0b5c75; }
@@ -118,7 +119,7 @@ def _levels_note(levels: Iterable[str]) -> str:
 def _by_level(frame: pd.DataFrame, key: str, labels: dict | None = None) -> list[tuple[str, dict[str, float]]]:
     if frame.empty:
         return []
-    pivot = frame.pivot_table(index=key, columns="level", values="value", aggfunc="sum", fill_value=0.0)
+    pivot = frame.groupby([key, "level"], sort=False)["value"].sum().unstack("level", fill_value=0.0)
     pivot = pivot.loc[pivot.sum(axis=1).sort_values(ascending=False).index]
     return [((labels or {}).get(k, str(k)), {lvl: float(row.get(lvl, 0.0)) for lvl in LEVELS})
             for k, row in pivot.iterrows() if float(row.sum()) != 0.0]
@@ -220,19 +221,23 @@ def publish(ledger: Ledger, out: Path, config: PartnershipConfig, year: str | No
         ["Partner", "Sector", *[f"{k} (all years)" for k in KINDS]], rows,
         "Partners and their recorded value by kind, all assurance levels", numeric=range(2, 6)) +
         _levels_note(rets["level"]), config, 1, gen))
-    lines_by_org = dict(tuple(data.lines.groupby("organisation_id")))
+    # one pass over the lines: delivered value by partner, outcome and level (small per partner)
+    delivered_lines = data.lines[(data.lines["kind"] == "delivered") & data.lines["counted"]]
+    by_org_outcome = (delivered_lines.groupby(["organisation_id", "outcome", "level"], sort=False)["value"].sum()
+                      .reset_index())
+    lines_by_org = dict(tuple(by_org_outcome.groupby("organisation_id", sort=False)))
     rets_by_org = dict(tuple(data.returns.groupby("organisation_id")))
     cvd = _committed_vs_delivered(data)
     for org in data.organisations.itertuples():
         mine = rets_by_org.get(org.id, data.returns.iloc[0:0])
         counted = mine[mine["status"] != "rejected"]
-        lines = lines_by_org.get(org.id, data.lines.iloc[0:0])
+        lines = lines_by_org.get(org.id, by_org_outcome.iloc[0:0])
         number = f" · number {escape_html(org.number)}" if org.number else ""
         body = [f"<h1>{escape_html(org.name)}</h1><p class=\"lede\">Sector: {escape_html(org.sector)}{number}</p>",
                 "<h2>Value by year and kind</h2>", _trend(counted, f"{org.name}: value by financial year and kind"),
                 "<h2>Delivered value by outcome (all years)</h2>",
-                _level_chart_and_table(lines[(lines["kind"] == "delivered") & lines["counted"]], "outcome",
-                                       f"{org.name}: delivered value by outcome", "delivered value", outcome_names)]
+                _level_chart_and_table(lines, "outcome", f"{org.name}: delivered value by outcome",
+                                       "delivered value", outcome_names)]
         mine_cvd = cvd[cvd["supplier_id"] == org.id] if not cvd.empty else cvd
         if not mine_cvd.empty:
             body += ["<h2>Committed against delivered, all contracts</h2>", _cvd_table(mine_cvd, depth=1)]
@@ -296,8 +301,8 @@ def publish(ledger: Ledger, out: Path, config: PartnershipConfig, year: str | No
     # ---------------------------------------------------------------- recognition, methodology, data
     write("recognition.html", page("Recognition", recognition_html(data, config, year), config, 0, gen))
     write("methodology.html", page("Methodology", methodology_html(config), config, 0, gen))
-    write("data/returns.csv", csv_text(data.returns[sitedata.RETURN_FIELDS]))
-    write("data/lines.csv", csv_text(data.lines[sitedata.LINE_FIELDS]))
+    write("data/returns.csv", sitedata.csv_of(data.returns[sitedata.RETURN_FIELDS]))
+    write("data/lines.csv", sitedata.csv_of(data.lines[sitedata.LINE_FIELDS]))
     write("data/ledger.json", sitedata.ledger_json_text(data, config.name, config.effective_price_year()))
     write("data/ledger.schema.json", sitedata.dumps(sitedata.json_schema()))
     write("data/ocds.json", sitedata.dumps(sitedata.ocds_package(data, config.publisher or config.name)))

@@ -81,6 +81,9 @@ def load(ledger: Ledger) -> SiteData:
     # typed even when empty, so boolean masks and sums work on a ledger without lines
     lines = lines.astype({"counted": bool, "value": float, "quantity": float})
     rets = rets.astype({"value": float})
+    for column in ("measure", "outcome", "unit", "basis", "proxy_id", "kind", "level", "financial_year",
+                   "organisation", "sector", "donation_type", "channel"):
+        lines[column] = lines[column].astype(object)  # plain objects: fast grouping and comparison
     return SiteData(orgs, rets, lines, contracts,
                     datetime.now(timezone.utc).replace(microsecond=0).isoformat())
 
@@ -209,6 +212,27 @@ def ocds_package(data: SiteData, publisher: str, prefix: str = "ocds-svmodel") -
                            "milestones": milestones}]})
     return {"uri": "ocds.json", "version": "1.1", "publishedDate": data.generated_at.replace("+00:00", "Z"),
             "publisher": {"name": publisher}, "extensions": [], "releases": releases}
+
+
+def csv_of(frame: pd.DataFrame) -> str:
+    """CSV text of a table with every text cell passed through `svmodel.safety.neutralise_cell`
+    (once per distinct value of each text column), written by pandas: fast for large tables.
+    Numbers, booleans and blanks cannot be formulas and pass unchanged, as in `csv_text`."""
+    from svmodel.safety import neutralise_cell
+
+    out = frame.copy()
+    for column in out.columns:
+        kind = out[column].dtype
+        if not (pd.api.types.is_numeric_dtype(kind) or pd.api.types.is_bool_dtype(kind)
+                or pd.api.types.is_datetime64_any_dtype(kind)):
+            values = out[column].astype(object)
+            mapping = {v: neutralise_cell(v) for v in pd.unique(values) if isinstance(v, str)}
+            changed = {k: v for k, v in mapping.items() if v != k}
+            if changed:
+                mapped = values.map(changed)  # a dict lookup per cell, done by pandas
+                out[column] = mapped.where(mapped.notna(), values)
+    out.columns = [neutralise_cell(str(c)) for c in out.columns]
+    return out.to_csv(index=False, lineterminator="\n")
 
 
 def dumps(value: object) -> str:
