@@ -410,3 +410,26 @@ def test_certificate_html_and_tiers(db, tmp_path, capsys):
     run(capsys, "ledger", "publish", "--out", str(site), "--config", str(config), "--db", db)
     recognition = (site / "recognition.html").read_text()
     assert "Gold" in recognition and "A &amp; B &lt;Ltd&gt;" in recognition
+
+
+def test_org_and_import_commands(db, tmp_path, capsys):
+    code, out, _ = run(capsys, "ledger", "org", "Acme Ltd", "--sector", "private", "--number", "01234567", "--db", db)
+    assert code == 0 and "private" in out
+    for i in range(3):
+        return_form(tmp_path / f"r{i}.csv", [{**K22, "quantity": 100 + i}])
+    listing = tmp_path / "list.csv"
+    listing.write_text("file,org,period,kind,sector\nr0.csv,Acme Ltd,2024/25,,\nr1.csv,Acme Ltd,2025/26,,\n"
+                       "r2.csv,Beta CIC,2025/26,forecast,social enterprise\n")
+    code, out, err = run(capsys, "ledger", "import", str(listing), "--db", db)
+    assert code == 0 and "3 returns recorded" in out, err
+    code, out, _ = run(capsys, "ledger", "import", str(listing), "--db", db)
+    assert "0 returns recorded, 3 already recorded" in out
+    bad = tmp_path / "bad.csv"
+    return_form(tmp_path / "r3.csv", [{"measure": "K0", "quantity": 1}])
+    bad.write_text("file,org,period\nr3.csv,Acme Ltd,2026/27\nr0.csv,Acme Ltd,2026/27\n")
+    before = counts(db)
+    code, _, err = run(capsys, "ledger", "import", str(bad), "--db", db)
+    assert code == 1 and "r3.csv" in err and "'K0'" in err
+    assert counts(db) == before  # all or nothing
+    data = json.loads(run(capsys, "ledger", "summary", "--json", "--db", db)[1])
+    assert data["organisations_by_sector"] == {"private": 1, "social enterprise": 1}
