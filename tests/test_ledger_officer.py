@@ -141,9 +141,13 @@ def test_officer_page_in_chromium_verifies_a_return(tmp_path):
                 page.locator("table.svl-queue").wait_for(timeout=120_000)
                 assert "Acme <b>Ltd</b>" in page.locator("table.svl-queue").inner_text()  # escaped, shown as text
                 page.get_by_placeholder("required to reject").wait_for()
-                page.locator(".widget-text input").nth(3).fill("Jo Officer")  # org, period, name, reason
+                page.get_by_placeholder("verifier's name").fill("Jo Officer")
                 page.get_by_role("button", name="Verify").click()
-                page.locator(".svl-review-result .svl-ok").wait_for(timeout=60_000)
+                try:
+                    page.locator(".svl-review-result .svl-ok").wait_for(timeout=60_000)
+                except Exception:
+                    page.screenshot(path="/tmp/svmodel_ledger_officer_failed.png", full_page=True)
+                    raise AssertionError(page.locator(".svl-review-result").inner_text()) from None
                 assert "verified" in page.locator(".svl-review-result").inner_text()
                 page.wait_for_timeout(300)
                 page.screenshot(path=str(tmp_path / "officer.png"), full_page=True)

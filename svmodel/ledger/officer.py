@@ -89,7 +89,7 @@ def officer_page(db: str = "", site: str = "", config: str = "") -> w.VBox:
     # ---------------------------------------------------------------- queue
     queue_html = w.HTML()
     pick = w.Dropdown(description="Return")
-    reviewer = w.Text(description="Your name")
+    reviewer = w.Text(description="Your name", placeholder="verifier's name")
     level = w.Dropdown(options=list(ASSURANCE[1:]), description="Level")
     reason = w.Text(description="Reason", placeholder="required to reject")
     verify_button = w.Button(description="Verify", button_style="success")
@@ -106,6 +106,7 @@ def officer_page(db: str = "", site: str = "", config: str = "") -> w.VBox:
                             "<th>Organisation</th><th>Period</th><th>Kind</th><th>Version</th><th>Value</th></tr>"
                             f"{body}</table>" if rows else "<p>Nothing to verify.</p>")
         pick.options = [(f"{r['id']}: {r['organisation']} {r['period']} {r['kind']}", r["id"]) for r in rows]
+        pick.value = rows[0]["id"] if rows else None  # the oldest return first
 
     def do_review(rejecting: bool) -> None:
         if pick.value is None:
