@@ -71,13 +71,30 @@ K7 = {"measure": "K7", "quantity": 2}
 # --------------------------------------------------------------------------- init, form
 def test_init_is_idempotent_and_sqlite_uses_wal(db, capsys):
     code, out, _ = run(capsys, "ledger", "init", "--db", db)
-    assert code == 0 and "schema 0001" in out
+    assert code == 0 and "schema 0002" in out
     if "://" not in db:
         ledger = open_ledger(db)
         with ledger.engine.connect() as c:
             assert c.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
             assert c.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
         ledger.dispose()
+
+
+def test_init_upgrades_an_older_schema(tmp_path, capsys, monkeypatch):
+    from alembic import command
+
+    from svmodel.ledger.db import Ledger, _alembic_config, resolve_url
+
+    monkeypatch.chdir(tmp_path)
+    ledger = Ledger(resolve_url(str(tmp_path / "old.db")))
+    with ledger.engine.begin() as connection:
+        command.upgrade(_alembic_config(connection), "0001")
+    ledger.dispose()
+    code, _, err = run(capsys, "ledger", "summary", "--db", str(tmp_path / "old.db"))
+    assert code == 1 and "has schema 0001" in err and "svmodel ledger init" in err
+    code, out, _ = run(capsys, "ledger", "init", "--db", str(tmp_path / "old.db"))
+    assert code == 0 and "schema 0002" in out
+    assert run(capsys, "ledger", "summary", "--db", str(tmp_path / "old.db"))[0] == 0
 
 
 def test_commands_refuse_a_missing_ledger(tmp_path, capsys, monkeypatch):

@@ -121,7 +121,8 @@ class ReturnLine(Base):
     """One framework measure on a return: quantity, unit, value and how it was computed."""
 
     __tablename__ = "return_lines"
-    __table_args__ = (Index("ix_lines_return", "return_id"),)
+    __table_args__ = (Index("ix_lines_return", "return_id"),
+                      Index("ix_lines_cover", "return_id", "counted", "outcome", "measure", "value", "quantity"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     return_id: Mapped[int] = mapped_column(ForeignKey("returns.id"))
