@@ -22,6 +22,8 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/svmodel report params/examples/*.yaml --out reports
 	$(BIN)/svmodel compare params/examples/*.yaml
+	$(BIN)/svmodel ledger load-example --db reports/ledger.db --site reports/ledger_site
+	$(BIN)/svmodel ledger summary --db reports/ledger.db
 
 # Chromium, LibreOffice Calc, poppler-utils and PostgreSQL, which the tests drive for real
 # (Debian packages). Never stops make: without root it says what is missing, and the tests that

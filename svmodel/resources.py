@@ -12,6 +12,7 @@ point svmodel at them with environment variables:
 | `SVMODEL_FRAMEWORKS_DIR` | the folder of framework YAML files (`knowsley.yaml`) |
 | `SVMODEL_NOTEBOOKS_DIR` | the folder of report, portfolio, explorer and tender notebooks |
 | `SVMODEL_EXAMPLES_DIR` | the example scenarios offered by the explorer |
+| `SVMODEL_LEDGER_EXAMPLE_DIR` | the partnership ledger's example (partners, returns, configuration) |
 
 References: the Python Packaging User Guide, "Accessing data files at runtime"
 (importlib.resources).
@@ -30,6 +31,7 @@ ENVIRONMENT = {
     "frameworks": "SVMODEL_FRAMEWORKS_DIR",
     "notebooks": "SVMODEL_NOTEBOOKS_DIR",
     "examples": "SVMODEL_EXAMPLES_DIR",
+    "ledger": "SVMODEL_LEDGER_EXAMPLE_DIR",
 }
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from svmodel.util.browser import find_chromium
 from svmodel.batch import OK, SKIPPED, BatchOptions, run_batch
 from svmodel.batch.kernel import WarmKernel
 from svmodel.report.html import notebook_to_html
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "params" / "examples"
 REPORT = ROOT / "notebooks" / "sroi_report.ipynb"
-CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+CHROMIUM = find_chromium()
 NAMES = ("reablement_home_care.yaml", "fuel_poverty_warm_homes.yaml")
 
 
