@@ -69,6 +69,9 @@ EXAMPLES = {
     "discrete": "{dist: discrete, values: [2, 3, 4], weights: [0.25, 0.5, 0.25]}",
 }
 COMMON_FIELDS = ("dist", "source", "note")
+#: Entries of the `uncertainty:` section that are not parameter keys (issue 16): named shared
+#: distributions and rank correlations, parsed by svmodel.scenario.uncertainty_spec.
+RESERVED_KEYS = ("shared", "correlations")
 PERT_LAMBDA = 4.0
 # A truncated normal or lognormal must keep at least this much probability in range.
 MIN_MASS = 1e-6
@@ -143,7 +146,7 @@ class Distribution:
             return self._finish(np.exp(x) if log else x)
         if self.kind in ("uniform",):
             return self._finish(self.params["low"] + p * (self.params["high"] - self.params["low"]))
-        raise NotImplementedError(self.kind)
+        return self._finish(_quantile_other(self.kind, self.params, p))  # issue 16: every kind
 
     def interval(self) -> tuple[float, float]:
         """The (low, high) used by one-way sensitivity: the support of a bounded
@@ -220,6 +223,39 @@ class Distribution:
         if self.range.whole:
             x = np.floor(x + 0.5)
         return x
+
+
+# --------------------------------------------------------------------------- inverse CDFs (issue 16)
+def _quantile_other(kind: str, p: dict[str, Any], u: np.ndarray) -> np.ndarray:
+    """Inverse CDF of the bounded and discrete kinds, so that any distribution can be driven by
+    uniforms: quasi-Monte Carlo points, Sobol (Saltelli) designs and rank-correlated draws
+    (a Gaussian copula) all pass through here."""
+    from scipy.special import betaincinv
+
+    if kind == "triangular":
+        low, mode, high = p["low"], p["mode"], p["high"]
+        if high <= low:
+            return np.full(np.shape(u), float(mode))
+        c = (mode - low) / (high - low)
+        left = low + np.sqrt(u * (high - low) * (mode - low))
+        right = high - np.sqrt((1.0 - u) * (high - low) * (high - mode))
+        return np.where(u < c, left, right)
+    if kind in ("pert", "beta"):
+        if kind == "pert":
+            low, high = p["low"], p["high"]
+            if high <= low:
+                return np.full(np.shape(u), float(p["mode"]))
+            a, b = _pert_shape(low, p["mode"], high, p.get("lambda", PERT_LAMBDA))
+        else:
+            low, high, a, b = p.get("low", 0.0), p.get("high", 1.0), p["alpha"], p["beta"]
+        return low + betaincinv(a, b, u) * (high - low)
+    if kind == "discrete":
+        values = np.asarray(p["values"], dtype=float)
+        weights = p.get("weights")
+        w = np.ones(len(values)) if weights is None else np.asarray(weights, dtype=float)
+        index = np.searchsorted(np.cumsum(w / w.sum()), u, side="right")
+        return values[np.minimum(index, len(values) - 1)]
+    raise ValueError(f"unknown distribution {kind!r}")
 
 
 def _fmt(value: Any) -> str:
@@ -528,6 +564,8 @@ def parse_section(section: Any) -> dict[str, Distribution]:
     out: dict[str, Distribution] = {}
     problems: list[tuple[SubPath, str]] = []
     for key, spec in section.items():
+        if key in RESERVED_KEYS or (isinstance(spec, dict) and "shared" in spec):
+            continue  # shared distributions and correlations: svmodel.scenario.uncertainty_spec
         try:
             _, parameter = parse_key(key)
         except ValueError as exc:
