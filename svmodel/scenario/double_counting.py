@@ -213,7 +213,7 @@ def cross_family_overlaps(lines: Sequence[Any], declared: Sequence[Overlap], lm3
                                  f"under `overlaps:` as {{lines: [{a}, {b}], reason: \"...\", "
                                  "decision: keep}} (or decision: exclude) or remove one line"))
                 continue
-            out.append({**item, "decision": "not justified", "reason": "", "excluded": None,
+            out.append({**item, "decision": "warning (no justification given)", "reason": "", "excluded": None,
                         "warning": f"{a} and {b} overlap ({item['rule']}): {item['why']}"})
             continue
         index, overlap = decided

@@ -538,6 +538,9 @@ def _translate(error: dict[str, Any], data: Any) -> tuple[Path_, str]:
         return loc, f"{shown} is an {error['msg']}"
     if kind == "unknown_schedule":
         return loc, f"{shown} is an unknown discounting schedule; expected {ALLOWED['rate']}"
+    if kind in ("wellby_quantity", "lm3_income", "lm3_spend", "overlap_exclude"):  # issue 16
+        return loc, f"this {'outcome' if kind == 'wellby_quantity' else 'entry'} {error['msg']}" \
+            if kind == "wellby_quantity" else error["msg"]
     if kind in ("unknown_proxy", "price_year_range"):
         return loc, f"{shown}: {error['msg']}"
     if kind == "string_pattern_mismatch":
