@@ -242,3 +242,24 @@ def test_cli_sobol_json_contract():
     assert report["monte_carlo"]["method"] == "qmc"
     assert report["monte_carlo"]["shared"] == {"common_deadweight": ["wellbeing_gain.deadweight",
                                                                      "falls_avoided.deadweight"]}
+
+
+# --------------------------------------------------------------------------- report, framework, tender
+def test_report_section_names_the_assumption_to_evidence_next():
+    from svmodel.report.global_sensitivity import section_from
+    from svmodel.uncertainty.sobol import sobol_indices
+
+    html = str(section_from(sobol_indices(load_scenario(FIXTURE), 256, seed=2)))
+    assert "Which assumption to evidence next" in html and "data:image/png;base64" in html
+    assert "evidence next" in html and "wellbeing_gain.quantity" in html
+
+
+def test_k24_is_measured_with_lm3_and_tenders_can_compare_it():
+    from svmodel.library.frameworks import load_framework
+    from svmodel.procurement.local_multiplier import compare_bids
+
+    measure = load_framework("knowsley").measures["K24"]
+    assert measure.method == "lm3" and measure.count_only
+    rows = compare_bids(100000, {"A": (20000, 0.5, 30000, 0.4), "B": (40000, 0.76, 30000, 0.4)}, "Knowsley")
+    assert [r["bidder"] for r in rows] == ["B", "A"]
+    assert rows[0]["lm3"] == pytest.approx((100000 + 70000 + 40000 * 0.76 + 30000 * 0.4) / 100000)

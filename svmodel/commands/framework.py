@@ -36,6 +36,9 @@ def handle(args: argparse.Namespace) -> int:
             print(f"  {measure.id:<4} {measure.name} [{measure.unit}]")
             if measure.count_only:
                 print(f"         count only: {measure.reason}")
+                if measure.method == "lm3":
+                    print("         measured with LM3 beside the SROI (scenario `lm3:` section; "
+                          "svmodel run --json gives `lm3`)")
                 continue
             valued += 1
             for choice in measure.proxies:

@@ -25,7 +25,7 @@ from svmodel import __version__
 from svmodel.util.atomic import write_text_atomic
 from svmodel.util.formatting import money, percent
 from svmodel.library.proxies import default_library
-from svmodel.report import charts, tables
+from svmodel.report import charts, global_sensitivity, tables
 from svmodel.report.html import (Html, bullet_list, cards, figure, paragraph, section, table,
                                  wrap, esc)
 from svmodel.results import Results, calculate, json_safe
@@ -172,7 +172,8 @@ class SroiReport:
                 f"{percent(summary.probability_ratio_above_1, 1)}.")
         return section("Monte Carlo", figure(
             charts.ratio_distribution(self.monte_carlo.sroi_ratio, self.results.sroi_ratio),
-            "Histogram of simulated SROI ratios"), paragraph(text), anchor="monte-carlo")
+            "Histogram of simulated SROI ratios"), paragraph(text), anchor="monte-carlo") \
+            + global_sensitivity.sobol_section(self.scenario, self.seed)  # issue 16: Sobol' indices
 
     def sources(self) -> Html:
         return section("Assumptions and sources", table(
