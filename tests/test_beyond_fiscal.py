@@ -263,3 +263,13 @@ def test_k24_is_measured_with_lm3_and_tenders_can_compare_it():
     rows = compare_bids(100000, {"A": (20000, 0.5, 30000, 0.4), "B": (40000, 0.76, 30000, 0.4)}, "Knowsley")
     assert [r["bidder"] for r in rows] == ["B", "A"]
     assert rows[0]["lm3"] == pytest.approx((100000 + 70000 + 40000 * 0.76 + 30000 * 0.4) / 100000)
+
+
+@pytest.mark.parametrize("a,b", [(2.3, 3.1), (1.0, 5.0), (5.0, 1.0), (1.0, 1.0), (1.01, 4.99)])
+def test_tabulated_beta_quantiles_match_scipy(a, b):
+    from scipy.special import betaincinv
+
+    from svmodel.scenario.distributions import _beta_ppf_table
+
+    u = np.random.default_rng(0).random(50000)
+    assert np.max(np.abs(_beta_ppf_table(a, b, u) - betaincinv(a, b, u))) < 5e-5

@@ -24,6 +24,7 @@ from __future__ import annotations
 import difflib
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Iterable
 
 import numpy as np
@@ -249,7 +250,7 @@ def _quantile_other(kind: str, p: dict[str, Any], u: np.ndarray) -> np.ndarray:
         else:
             low, high, a, b = p.get("low", 0.0), p.get("high", 1.0), p["alpha"], p["beta"]
         if a >= 1 and b >= 1:
-            return low + _beta_ppf_table(float(a), float(b), np.asarray(u, dtype=float)) * (high - low)
+            return low + _beta_ppf_table(float(a), float(b), u) * (high - low)
         return low + betaincinv(a, b, u) * (high - low)
     if kind == "discrete":
         values = np.asarray(p["values"], dtype=float)
@@ -260,16 +261,15 @@ def _quantile_other(kind: str, p: dict[str, Any], u: np.ndarray) -> np.ndarray:
     raise ValueError(f"unknown distribution {kind!r}")
 
 
-#: Points of the tabulated beta inverse CDF (PERT and beta with both shapes >= 1).
+#: Points of the tabulated beta CDF and of its inverse (PERT, and beta with both shapes >= 1).
 BETA_TABLE_POINTS = 1 << 14
+#: Probability in each tail inverted by search in the CDF table instead of the uniform grid.
+BETA_TAIL = 1.0 / 256
 
 
-def _beta_ppf_table(a: float, b: float, u: np.ndarray) -> np.ndarray:
-    """Beta(a, b) quantiles for a, b >= 1 by inverting a tabulated CDF: the density is bounded,
-    so its running trapezoid integral on 16,384 intervals is accurate to about 1e-8, and linear
-    interpolation of the inverse stays within about 1e-6 of the range of
-    scipy.special.betaincinv (tested) at some 20 times its speed, which makes PERT draws cheap
-    enough for quasi-Monte Carlo and Sobol' designs."""
+@lru_cache(maxsize=256)
+def _beta_tables(a: float, b: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(x grid, CDF on it, inverse CDF on a uniform grid of probabilities) for Beta(a, b)."""
     from scipy.special import betaln
 
     x = np.linspace(0.0, 1.0, BETA_TABLE_POINTS + 1)
@@ -282,7 +282,27 @@ def _beta_ppf_table(a: float, b: float, u: np.ndarray) -> np.ndarray:
         pdf[-1] = np.exp(-betaln(a, b))
     cdf = np.concatenate([[0.0], np.cumsum((pdf[1:] + pdf[:-1]) * 0.5 / BETA_TABLE_POINTS)])
     cdf /= cdf[-1]
-    return np.interp(u, cdf, x)
+    inverse = np.interp(np.linspace(0.0, 1.0, BETA_TABLE_POINTS + 1), cdf, x)
+    return x, cdf, inverse
+
+
+def _beta_ppf_table(a: float, b: float, u: np.ndarray) -> np.ndarray:
+    """Beta(a, b) quantiles for a, b >= 1 from tables (issue 16). The density is bounded, so
+    its running trapezoid integral on 16,384 intervals is accurate to about 1e-8. Between the
+    1/256 tails the inverse is read from a uniform grid of probabilities (one index and one
+    interpolation per draw); in the tails, where the inverse is steep, it is found by search
+    in the CDF table. Within about 3e-5 of the range of scipy.special.betaincinv (tested), as
+    fast as numpy's beta sampler and some 100 times faster than betaincinv, which makes PERT
+    quantiles cheap for quasi-Monte Carlo and Sobol' designs."""
+    x, cdf, inverse = _beta_tables(a, b)
+    u = np.clip(np.asarray(u, dtype=float), 0.0, 1.0)
+    t = u * BETA_TABLE_POINTS
+    i = np.minimum(t.astype(np.int64), BETA_TABLE_POINTS - 1)
+    out = inverse[i] + (t - i) * (inverse[i + 1] - inverse[i])
+    tail = (u < BETA_TAIL) | (u > 1.0 - BETA_TAIL)
+    if tail.any():
+        out[tail] = np.interp(u[tail], cdf, x)
+    return out
 
 
 def _fmt(value: Any) -> str:
