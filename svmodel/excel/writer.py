@@ -526,7 +526,9 @@ def _uncertainty_sheet(wb: Workbook, scenario: Scenario) -> None:
     ws = wb.create_sheet(L.UNCERTAINTY)
     _title(ws, "Uncertainty (for Monte Carlo)",
            "One row per parameter: 'outcome_id.parameter', the distribution and its parameters.")
-    spec = scenario.model.uncertainty
+    # issue 16: shared distributions and correlations have no row form here (not exported yet)
+    spec = {k: v for k, v in scenario.model.uncertainty.items()
+            if k not in ("shared", "correlations") and not (isinstance(v, dict) and "shared" in v)}
     keys: list[str] = []
     for entry in spec.values():
         for name in entry:

@@ -211,7 +211,7 @@ def cross_family_overlaps(lines: Sequence[Any], declared: Sequence[Overlap], lm3
                 problems.append((("outcomes", position[b], "id"),
                                  f"{a} and {b} overlap ({item['rule']}): {item['why']}; justify it "
                                  f"under `overlaps:` as {{lines: [{a}, {b}], reason: \"...\", "
-                                 "decision: keep}} (or decision: exclude) or remove one line"))
+                                 "decision: keep} (or decision: exclude) or remove one line"))
                 continue
             out.append({**item, "decision": "warning (no justification given)", "reason": "", "excluded": None,
                         "warning": f"{a} and {b} overlap ({item['rule']}): {item['why']}"})
