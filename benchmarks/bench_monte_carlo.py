@@ -126,11 +126,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"MISMATCH: fast and loop present values differ by {worst:.2e}", file=sys.stderr)
         return 1
 
-    fast, slow, quasi = [], [], []
+    fast, slow, quasi, cpu = [], [], [], []
     for _ in range(args.repeat):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         monte_carlo(scenario, args.draws, seed)
         fast.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
         start = time.perf_counter()
         monte_carlo(scenario, args.draws, seed, method="qmc")
         quasi.append(time.perf_counter() - start)
@@ -139,27 +140,40 @@ def main(argv: list[str] | None = None) -> int:
         slow.append((time.perf_counter() - start) * args.draws / args.baseline_draws)
     fast_median, slow_median = statistics.median(fast), statistics.median(slow)
     qmc_median = statistics.median(quasi)
+    cpu_median = statistics.median(cpu)
     print(f"scenario: {args.lines} lines x {args.years} years, "
           f"{len(scenario.model.uncertainty)} uncertain parameters; {args.repeat} repeats")
     print(f"vectorised monte_carlo, {args.draws:,} draws:           median {fast_median:.3f} s")
     print(f"engine.compute loop, {args.baseline_draws:,} draws scaled to {args.draws:,}: "
           f"median {slow_median:.3f} s")
+    print(f"vectorised monte_carlo, random, CPU time (all threads):  median {cpu_median:.3f} s")
     print(f"vectorised monte_carlo, method qmc, {args.draws:,} draws: median {qmc_median:.3f} s")
     print(f"speed-up (loop / vectorised): {slow_median / fast_median:,.0f}x (random), "
           f"{slow_median / qmc_median:,.0f}x (qmc); max relative difference on shared draws {worst:.1e}")
     needed: dict[str, int | None] = {}
+    timed: dict[str, float] = {}
     if not args.no_precision:
         needed = draws_needed(scenario, args.tolerance, args.replicates, args.reference_draws)
         for method, n in needed.items():
             shown = f"{n:,}" if n else f"more than {MAX_STUDY:,}"
+            took = ""
+            if n:
+                runs = []
+                for _ in range(args.repeat):
+                    start = time.perf_counter()
+                    monte_carlo(scenario, n, seed, method=method)
+                    runs.append(time.perf_counter() - start)
+                timed[method] = statistics.median(runs)
+                took = f", median {timed[method]:.3f} s for those draws"
             print(f"draws to pin P5, P50 and P95 of the ratio within {args.tolerance:.1%} "
-                  f"({args.replicates} replicates, 90% within): {method}: {shown}")
+                  f"({args.replicates} replicates, 90% within): {method}: {shown}{took}")
     if args.json:
         print(json.dumps({"draws": args.draws, "baseline_draws": args.baseline_draws,
                           "fast_median_s": fast_median, "qmc_median_s": qmc_median,
                           "loop_median_scaled_s": slow_median,
                           "ratio": slow_median / fast_median, "max_rel_diff": worst,
-                          "draws_needed": needed, "tolerance": args.tolerance}))
+                          "cpu_median_s": cpu_median, "draws_needed": needed,
+                          "time_at_draws_needed_s": timed, "tolerance": args.tolerance}))
     return 0
 
 
