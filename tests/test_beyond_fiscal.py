@@ -273,3 +273,15 @@ def test_tabulated_beta_quantiles_match_scipy(a, b):
 
     u = np.random.default_rng(0).random(50000)
     assert np.max(np.abs(_beta_ppf_table(a, b, u) - betaincinv(a, b, u))) < 5e-5
+
+
+def test_sroi_report_lists_overlaps_lm3_wellbys_and_sobol():
+    from svmodel.report import sroi
+
+    report = sroi.build(FIXTURE, draws=300, seed=2)
+    warnings_html, mc_html = str(report.warnings()), str(report.monte_carlo_section())
+    assert "Overlaps across value families" in warnings_html and "wellby_qaly" in warnings_html
+    assert "The QALY line values falls avoided" in warnings_html
+    assert "Local multiplier (LM3)" in warnings_html and "LM3 2.12" in warnings_html
+    assert "Wellbeing (WELLBYs)" in warnings_html
+    assert "Which assumption to evidence next" in mc_html

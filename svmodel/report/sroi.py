@@ -25,7 +25,7 @@ from svmodel import __version__
 from svmodel.util.atomic import write_text_atomic
 from svmodel.util.formatting import money, percent
 from svmodel.library.proxies import default_library
-from svmodel.report import charts, global_sensitivity, tables
+from svmodel.report import beyond_fiscal, charts, global_sensitivity, tables
 from svmodel.report.html import (Html, bullet_list, cards, figure, paragraph, section, table,
                                  wrap, esc)
 from svmodel.results import Results, calculate, json_safe
@@ -186,8 +186,10 @@ class SroiReport:
         items = list(self.scenario.warnings)
         if not items:
             return section("Warnings", paragraph("No warnings: no double counting or unusual "
-                                                 "adjustments detected.", "ok"), anchor="warnings")
-        return section("Warnings", bullet_list(items, "warnings"), anchor="warnings")
+                                                 "adjustments detected.", "ok"), anchor="warnings") \
+                + beyond_fiscal.sections(self.results)  # issue 16: WELLBYs, overlaps, LM3
+        return section("Warnings", bullet_list(items, "warnings"), anchor="warnings") \
+            + beyond_fiscal.sections(self.results)  # issue 16: WELLBYs, overlaps, LM3
 
     def provenance(self) -> Html:
         prov = self.results.provenance()
