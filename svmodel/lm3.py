@@ -62,7 +62,8 @@ class Lm3Spend(BaseModel):
     name: str = Field(min_length=1)
     kind: Literal["supplier", "staff"]
     amount: Annotated[float, BeforeValidator(_finite), _bounded("lm3_spend")]
-    local_respend: Annotated[float, BeforeValidator(_fraction), BeforeValidator(_finite),
+    # Before-validators run last first: a percentage text becomes a number, then is checked finite.
+    local_respend: Annotated[float, BeforeValidator(_finite), BeforeValidator(_fraction),
                              _bounded("local_respend")]
     source: str = ""
 

@@ -87,6 +87,13 @@ ALLOWED: dict[str, str] = {
     "overlaps": "a list of {lines: [id_a, id_b], reason: why they are not the same benefit, "
                 "decision: keep | exclude}",
     "lm3": "a mapping with area, income and spend (a list of local supplier and staff spend)",
+    "income": PARAMETERS["lm3_income"].allowed + " (LM3 round 1, e.g. the contract value)",
+    "spend": "a list of {name, kind: supplier | staff, amount, local_respend}",
+    "local_respend": PARAMETERS["local_respend"].allowed,
+    "lines": "two outcome ids (or an outcome id and lm3)",
+    "reason": "a text saying why the two lines are not the same benefit",
+    "decision": "keep or exclude",
+    "exclude": "one of the overlap's two lines",
     **{name: PARAMETERS[name].allowed for name in ADJUSTMENTS},
 }
 
@@ -538,6 +545,8 @@ def _translate(error: dict[str, Any], data: Any) -> tuple[Path_, str]:
         return loc, f"{shown} is an {error['msg']}"
     if kind == "unknown_schedule":
         return loc, f"{shown} is an unknown discounting schedule; expected {ALLOWED['rate']}"
+    if loc[:1] == ("lm3",) and name == "kind":  # issue 16: an LM3 spend entry's kind
+        return loc, f"{shown} is not allowed; expected supplier or staff"
     if kind in ("wellby_quantity", "lm3_income", "lm3_spend", "overlap_exclude"):  # issue 16
         return loc, f"this {'outcome' if kind == 'wellby_quantity' else 'entry'} {error['msg']}" \
             if kind == "wellby_quantity" else error["msg"]

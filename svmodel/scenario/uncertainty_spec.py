@@ -106,7 +106,8 @@ def _psd_problem(matrix: np.ndarray, names: list[str], what: str) -> str | None:
 
 
 def _correlation_matrix(raw: Any, names: list[str], aliases: dict[str, str],
-                        problems: list[tuple[SubPath, str]]) -> np.ndarray | None:
+                        problems: list[tuple[SubPath, str]],
+                        invalid: frozenset[str] = frozenset()) -> np.ndarray | None:
     """Rank correlation matrix over `names` (variables) from a pair list or a matrix mapping."""
     here: SubPath = ("correlations",)
     index = {n: i for i, n in enumerate(names)}
@@ -116,8 +117,9 @@ def _correlation_matrix(raw: Any, names: list[str], aliases: dict[str, str],
     def position(name: Any, path: SubPath) -> int | None:
         target = aliases.get(str(name).strip(), str(name).strip()) if isinstance(name, str) else None
         if target is None or target not in index:
-            problems.append((path, f"{name!r} has no distribution in this section; expected one "
-                                   f"of: {', '.join(aliases) or '(none)'}"))
+            if str(name).strip() not in invalid:  # an entry with its own problem is named there
+                problems.append((path, f"{name!r} has no distribution in this section; expected "
+                                       f"one of: {', '.join(aliases) or '(none)'}"))
             return None
         return index[target]
 
@@ -215,8 +217,14 @@ def parse_uncertainty(section: Any) -> tuple[UncertaintySpec, list[tuple[SubPath
     try:
         own = parse_section(section)
     except DistributionError as exc:
-        own = {}
         problems += [tuple(p) for p in exc.problems]  # type: ignore[misc]
+        own = {}
+        if isinstance(section, dict):  # keep the valid entries, so later checks name real problems
+            for key, spec in section.items():
+                try:
+                    own.update(parse_section({key: spec}))
+                except DistributionError:
+                    pass
     if not isinstance(section, dict):
         return UncertaintySpec(), [(("uncertainty",) + tuple(p), m) for p, m in problems]
 
@@ -272,8 +280,9 @@ def parse_uncertainty(section: Any) -> tuple[UncertaintySpec, list[tuple[SubPath
 
     matrix = None
     if "correlations" in section:
+        invalid = frozenset(str(k).strip() for k in section) | frozenset(str(n) for n in shared_raw)
         matrix = _correlation_matrix(section["correlations"], [v.name for v in variables],
-                                     aliases, problems)
+                                     aliases, problems, invalid)
     problems = [(("uncertainty",) + tuple(p), m) for p, m in problems]
     return UncertaintySpec(tuple(variables), matrix), problems
 
