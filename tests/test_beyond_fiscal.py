@@ -285,3 +285,27 @@ def test_sroi_report_lists_overlaps_lm3_wellbys_and_sobol():
     assert "Local multiplier (LM3)" in warnings_html and "LM3 2.12" in warnings_html
     assert "Wellbeing (WELLBYs)" in warnings_html
     assert "Which assumption to evidence next" in mc_html
+
+
+def test_lm3_and_overlap_fields_are_named_in_errors():
+    data = yaml.safe_load(FIXTURE.read_text())
+    data["lm3"]["spend"][0]["local_respend"] = "76%"  # a percentage is fine
+    assert validate_data(data).model.lm3.spend[0].local_respend == pytest.approx(0.76)
+    data["lm3"]["spend"][1]["kind"] = "shop"
+    data["overlaps"][0]["decision"] = "maybe"
+    with pytest.raises(ScenarioError) as caught:
+        validate_data(data, filename="x.yaml")
+    text = str(caught.value)
+    assert "x.yaml: lm3.spend[1].kind: 'shop' is not allowed; expected supplier or staff" in text
+    assert "overlaps[0].decision: 'maybe' is not allowed; expected keep or exclude" in text
+
+
+def test_run_json_carries_the_new_blocks():
+    done = subprocess.run([sys.executable, "-m", "svmodel.cli", "run", str(FIXTURE), "--json"],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["lm3"]["lm3"] == pytest.approx(2.12032)
+    assert [o["rule"] for o in out["double_counting"]] == ["wellby_qaly", "lm3_local_economy"]
+    assert out["wellbeing"][0]["wellbys_per_year"] == 20
+    assert {line["id"]: line["local_share"] for line in out["lines"]}["local_jobs"] == 0.8
