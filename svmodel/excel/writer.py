@@ -589,8 +589,22 @@ def _provenance_sheet(wb: Workbook, scenario: Scenario, results: Results) -> Non
 
 
 # --------------------------------------------------------------------------- entry points
+def _not_in_layout(scenario: Scenario) -> list[str]:
+    """Issue 16 features the Value Map's formulas do not carry yet: a workbook of such a scenario
+    would disagree with svmodel, so it is refused rather than written."""
+    found = [f"{line.id}: local share {line.local_share:g}" for line in scenario.lines if line.local_share != 1]
+    found += [f"{line.id}: left out by an overlap decision" for line in scenario.lines if line.excluded_by]
+    return found
+
+
 def build_workbook(scenario: Scenario, results: Results | None = None) -> Workbook:
     """The Value Map workbook for a validated scenario (not yet saved)."""
+    unsupported = _not_in_layout(scenario)
+    if unsupported:
+        from svmodel.errors import UsageError
+
+        raise UsageError("the Value Map workbook has no column for these yet, so its formulas would "
+                         f"disagree with svmodel: {'; '.join(unsupported)}")
     results = results or calculate(scenario)
     horizon = len(results.engine.years)
     top_year = max([horizon] + [item.year for item in scenario.model.inputs])
