@@ -309,3 +309,17 @@ def test_run_json_carries_the_new_blocks():
     assert [o["rule"] for o in out["double_counting"]] == ["wellby_qaly", "lm3_local_economy"]
     assert out["wellbeing"][0]["wellbys_per_year"] == 20
     assert {line["id"]: line["local_share"] for line in out["lines"]}["local_jobs"] == 0.8
+
+
+def test_explorer_variant_of_a_wellby_line_keeps_it_a_wellby_line():
+    from dataclasses import replace
+
+    from svmodel.explorer.state import state_from_scenario, state_to_data
+
+    scenario = load_scenario(FIXTURE)
+    state = state_from_scenario(scenario)
+    lines = list(state.lines)
+    lines[0] = replace(lines[0], quantity=30.0)  # 30 WELLBYs a year at 0.5 points: 60 people
+    data = state_to_data(scenario, replace(state, lines=tuple(lines)))
+    assert "quantity" not in data["outcomes"][0] and data["outcomes"][0]["wellby"]["people"] == 60
+    assert validate_data(data).lines[0].quantity == 30
