@@ -323,3 +323,17 @@ def test_explorer_variant_of_a_wellby_line_keeps_it_a_wellby_line():
     data = state_to_data(scenario, replace(state, lines=tuple(lines)))
     assert "quantity" not in data["outcomes"][0] and data["outcomes"][0]["wellby"]["people"] == 60
     assert validate_data(data).lines[0].quantity == 30
+
+
+def test_random_draws_do_not_depend_on_the_thread_count(monkeypatch):
+    import svmodel.uncertainty.problem as problem_module
+    from svmodel.uncertainty import monte_carlo
+
+    s = load_scenario(FIXTURE)
+    monkeypatch.setattr(problem_module, "BLOCK", 1000)
+    monkeypatch.setattr(problem_module, "THREADS", 1)
+    one = monte_carlo(s, 5500, seed=8)
+    monkeypatch.setattr(problem_module, "THREADS", 2)
+    two = monte_carlo(s, 5500, seed=8)
+    np.testing.assert_array_equal(one.sroi_ratio, two.sroi_ratio)
+    assert len(set(np.round(one.sroi_ratio, 12))) > 5000  # blocks draw different streams

@@ -45,7 +45,7 @@ from svmodel.uncertainty.model import Key, ModelArrays, evaluate
 
 Method = Literal["random", "qmc"]
 METHODS: tuple[str, ...] = ("random", "qmc")
-BLOCK = 1 << 15  # draws per random block (fixed, so results never depend on the thread count)
+BLOCK = 50_000  # draws per random block (fixed, so results never depend on the thread count)
 THREADS = max(1, min(2, os.cpu_count() or 1))
 # Uniforms are kept this far inside (0, 1) so that unbounded inverse CDFs stay finite.
 U_EPS = 1e-12
@@ -165,14 +165,14 @@ def values_from_uniforms(problem: UncertaintyProblem, u: np.ndarray) -> dict[Key
     return out
 
 
-def _native_block(problem: UncertaintyProblem, seed: np.random.SeedSequence, n: int) -> dict[Key, np.ndarray]:
+def _native_block(problem: UncertaintyProblem, seed: np.random.SeedSequence, start: int, n: int,
+                  out: dict[Key, np.ndarray]) -> None:
+    """Fill draws start..start+n of every key from the block's own stream."""
     rng = np.random.Generator(np.random.PCG64(seed))
-    out: dict[Key, np.ndarray] = {}
     for variable in problem.variables:
         x = variable.distributions[0].sample(rng, n)
         for key, dist in zip(variable.keys, variable.distributions):
-            out[key] = x if dist is variable.distributions[0] else dist._finish(x.copy())
-    return out
+            out[key][start:start + n] = x if dist is variable.distributions[0] else dist._finish(x.copy())
 
 
 def uniforms(problem: UncertaintyProblem, draws: int, seed: int, method: Method) -> np.ndarray:
@@ -196,15 +196,14 @@ def sample(problem: UncertaintyProblem, draws: int, seed: int, method: Method = 
     if method == "random" and problem.correlation is None:
         starts = list(range(0, draws, BLOCK))
         streams = np.random.SeedSequence(seed).spawn(len(starts))
-        sizes = [min(BLOCK, draws - s) for s in starts]
-        if len(starts) > 1 and THREADS > 1:
+        values = {k: np.empty(draws) for v in problem.variables for k in v.keys}
+        jobs = [(stream, start, min(BLOCK, draws - start)) for stream, start in zip(streams, starts)]
+        if len(jobs) > 1 and THREADS > 1:
             with ThreadPoolExecutor(THREADS) as pool:
-                blocks = list(pool.map(lambda a: _native_block(problem, *a), zip(streams, sizes)))
+                list(pool.map(lambda job: _native_block(problem, *job, values), jobs))
         else:
-            blocks = [_native_block(problem, s, n) for s, n in zip(streams, sizes)]
-        keys = blocks[0].keys()
-        values = {k: np.concatenate([b[k] for b in blocks]) if len(blocks) > 1 else blocks[0][k]
-                  for k in keys}
+            for job in jobs:
+                _native_block(problem, *job, values)
         return Sample(method, draws, seed, values)
     u = correlate(problem, uniforms(problem, draws, seed, method))
     return Sample(method, draws, seed, values_from_uniforms(problem, u))
