@@ -35,7 +35,6 @@ from svmodel.util.atomic import write_text_atomic
 from svmodel.scenario.double_counting import double_counting
 from svmodel.parameters import ADJUSTMENTS, FRACTIONS, PARAMETERS
 from svmodel.library.deflators import PriceYear, PriceYearError
-from svmodel.scenario.distributions import check_uncertainty_section
 from svmodel.scenario.uncertainty_spec import UncertaintySpec, parse_uncertainty
 from svmodel.scenario.double_counting import Overlap, cross_family_overlaps
 from svmodel.lm3 import Lm3Section
@@ -324,8 +323,8 @@ class ScenarioModel(_Strict):
     include_transfers: bool = False
     inputs: Annotated[list[Input], Field(min_length=1)]
     outcomes: Annotated[list[Outcome], Field(min_length=1)]
-    # Each entry is checked in detail by svmodel.scenario.distributions.check_uncertainty_section (run from
-    # _cross_checks), which names the key and the field within it.
+    # Parsed once, in validate_data, by svmodel.scenario.uncertainty_spec.parse_uncertainty (issue 16:
+    # entries, shared distributions and correlations), which names the key and the field within it.
     uncertainty: dict[str, Any] = {}
     # ---- issue 16: the area local shares refer to, overlaps across value families, LM3
     area: str = ""
