@@ -3,7 +3,8 @@
 Conventions (docs/conventions.md; docs/conventions.md states each with its source):
 
 - Impact = Q x V x (1 - deadweight) x (1 - displacement) x (1 - attribution)
-  (SROI Guide 2012, stage 4 "establishing impact").
+  (SROI Guide 2012, stage 4 "establishing impact"), times the local share (1 - leakage) where
+  a line gives one (HCA Additionality Guide 2014, 4.2; default 1).
 - Value in year t, S <= t < S + D: Impact x (1 - drop_off)^(t - S); zero outside that window
   (SROI Guide stage 4, drop-off applied from the second year of the outcome).
 - Discount factor for outcome year t: D(t) when the first year is discounted (SROI Guide
@@ -82,6 +83,7 @@ class LineArrays:
     duration: np.ndarray
     start_year: np.ndarray
     counted: np.ndarray | None = None  # bool per line; None counts every line
+    local_share: np.ndarray | None = None  # issue 16: share kept in the area (1 - leakage); None = 1
 
     @classmethod
     def from_lines(cls, lines: Sequence[object]) -> "LineArrays":
@@ -93,6 +95,7 @@ class LineArrays:
             attribution=get("attribution", float), drop_off=get("drop_off", float),
             duration=get("duration", int), start_year=get("start_year", int),
             counted=np.array([getattr(l, "counted", True) for l in lines], dtype=bool),
+            local_share=np.array([getattr(l, "local_share", 1.0) for l in lines], dtype=float),
         )
 
     @property
@@ -111,11 +114,12 @@ class LineArrays:
 
 
 def impacts(lines: LineArrays) -> np.ndarray:
-    """First-year value of each line after deadweight, displacement and attribution."""
-    return (
-        lines.quantity * lines.unit_value
-        * (1.0 - lines.deadweight) * (1.0 - lines.displacement) * (1.0 - lines.attribution)
-    )
+    """First-year value of each line after deadweight, displacement and attribution (and, where
+    given, leakage: the local share, HCA Additionality Guide 2014 section 4.2)."""
+    gross = lines.quantity * lines.unit_value
+    if lines.local_share is not None:
+        gross = gross * lines.local_share
+    return gross * (1.0 - lines.deadweight) * (1.0 - lines.displacement) * (1.0 - lines.attribution)
 
 
 def value_matrix(lines: LineArrays, horizon: int | None = None) -> np.ndarray:

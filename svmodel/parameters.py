@@ -45,6 +45,11 @@ class Parameter:
     low_open: bool = False
     high_open: bool = False
     uncertain: bool = True    # may carry an `uncertainty:` distribution
+    # "always": swept by one-way sensitivity and switching values on every line; "when_set": only
+    # on lines where the value differs from `neutral` (e.g. a local share below 1) or carries a
+    # distribution, so files that never use the parameter get the tables they always had.
+    sweep: Literal["always", "when_set"] = "always"
+    neutral: float | None = None
 
     @property
     def whole(self) -> bool:
@@ -137,6 +142,30 @@ _PARAMETERS = (
     Parameter("inputs", "Inputs (factor)", "x", "factor", "scenario", 0.0, 1000.0,
               "A factor that scales every input (1 = as given)", "SROI Guide (2012) stage 5",
               low_open=True),
+    # ---- issue 16: wellbeing (WELLBY), leakage and place, local multiplier (LM3) ----------------
+    Parameter("local_share", "Local share", "%", "fraction", "line", 0.0, 1.0,
+              "The share of the benefit that stays in the named area (1 - leakage); 1 = all of it",
+              "Homes and Communities Agency (2014) Additionality Guide, 4th ed., section 4.2 (leakage)",
+              sweep="when_set", neutral=1.0),
+    Parameter("life_satisfaction_change", "Life satisfaction change", "points", "number", "line",
+              0.0, 10.0,
+              "The average change in life satisfaction per person, on the 0-10 ONS scale",
+              "HM Treasury (2021) Wellbeing Guidance for Appraisal: Supplementary Green Book Guidance",
+              uncertain=False),
+    Parameter("people", "People", "", "number", "line", 0.0, MAX_QUANTITY,
+              "How many people the change in life satisfaction applies to",
+              "HM Treasury (2021) Wellbeing Guidance for Appraisal: Supplementary Green Book Guidance",
+              uncertain=False),
+    Parameter("lm3_income", "Round 1 income", "£", "money", "scenario", 0.0, MAX_MONEY,
+              "LM3 round 1: the income (e.g. the contract value) whose local circulation is traced",
+              "New Economics Foundation (2002) The Money Trail: measuring your impact on the local "
+              "economy using LM3 (J. Sacks)", uncertain=False),
+    Parameter("lm3_spend", "Local spend (round 2)", "£", "money", "scenario", 0.0, MAX_MONEY,
+              "LM3 round 2: the part of round 1 spent with local suppliers or on local staff",
+              "New Economics Foundation (2002) The Money Trail (LM3)", uncertain=False),
+    Parameter("local_respend", "Local re-spend", "%", "fraction", "scenario", 0.0, 1.0,
+              "LM3 round 3: the share of their income that local suppliers or staff spend locally",
+              "New Economics Foundation (2002) The Money Trail (LM3)", uncertain=False),
 )
 
 PARAMETERS: dict[str, Parameter] = {p.name: p for p in _PARAMETERS}
@@ -150,6 +179,8 @@ LINE_PARAMETERS: tuple[str, ...] = tuple(p.name for p in _PARAMETERS if p.scope 
 #: Scenario-wide parameters that can carry an uncertainty distribution.
 SCENARIO_PARAMETERS: tuple[str, ...] = tuple(p.name for p in _PARAMETERS
                                              if p.scope == "scenario" and p.uncertain)
+#: Line parameters swept on every line whatever its value (the rest only where set).
+ALWAYS_SWEPT: tuple[str, ...] = tuple(p for p in LINE_PARAMETERS if PARAMETERS[p].sweep == "always")
 #: Every parameter sensitivity analysis and Monte Carlo can vary.
 UNCERTAIN_PARAMETERS: tuple[str, ...] = LINE_PARAMETERS + SCENARIO_PARAMETERS
 

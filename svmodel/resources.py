@@ -80,3 +80,12 @@ def notebook(name: str) -> Path:
 def templates_dir() -> Path:
     """nbconvert templates of the HTML reports (package data of `svmodel.report`)."""
     return Path(str(files("svmodel.report").joinpath("templates")))
+
+
+def checks_file(name: str) -> Path:
+    """A shipped data file of checks (`svmodel/data/checks/`), e.g. the benefit-overlap graph."""
+    path = _packaged("checks", name)
+    if not path.is_file():
+        raise ResourceError(f"svmodel's check data {name!r} is missing from the installation "
+                            f"({path}); reinstall svmodel")
+    return path

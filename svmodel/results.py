@@ -200,6 +200,12 @@ class Results:
             "warnings": list(self.scenario.warnings),
             "provenance": self.provenance(),
         }
+        # issue 16: wellbeing (WELLBY) lines, LM3 beside the SROI, overlaps and their decisions, place
+        from svmodel.beyond_fiscal import blocks
+        out.update(blocks(self))
+        for entry, line in zip(out["lines"], self.scenario.lines):
+            entry.update({"local_share": line.local_share, "area": line.area or None,
+                          "excluded_by": line.excluded_by or None})
         return json_safe(out)
 
     def _breakdown_dict(self, by: str) -> dict[str, float]:

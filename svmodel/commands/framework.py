@@ -36,6 +36,9 @@ def handle(args: argparse.Namespace) -> int:
             say(f"  {measure.id:<4} {measure.name} [{measure.unit}]")
             if measure.count_only:
                 say(f"         count only: {measure.reason}")
+                if measure.method == "lm3":
+                    say("         measured with LM3 beside the SROI (scenario `lm3:` section; "
+                          "svmodel run --json gives `lm3`)")
                 continue
             valued += 1
             for choice in measure.proxies:

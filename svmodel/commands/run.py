@@ -105,9 +105,39 @@ def summary(results: Results) -> str:
         out.append(f"  {line.id}: {line.proxy_id or 'inline value'}, {money(line.original_value, 2)} "
                    f"in {line.original_price_year} prices; {line.source}"
                    + (f" [{line.licence}]" if line.licence else ""))
+    out += _beyond_fiscal_text(results)  # issue 16
     if results.scenario.warnings:
         out += ["", "Warnings"] + [f"  - {w}" for w in results.scenario.warnings]
     return "\n".join(out)
+
+
+def _beyond_fiscal_text(results: Results) -> list[str]:
+    """WELLBY lines, overlaps and their decisions, and LM3 beside the SROI (issue 16)."""
+    from svmodel.beyond_fiscal import lm3_block, wellbeing_block
+
+    out: list[str] = []
+    for entry in wellbeing_block(results):
+        span = (f"; {money(entry['present_value_low'])} to {money(entry['present_value_high'])} "
+                "at the low and high WELLBY value") if entry["present_value_low"] is not None else ""
+        out.append(f"  {entry['id']}: {entry['people']:,.6g} people x {entry['life_satisfaction_change']:g} "
+                   f"points = {entry['wellbys_per_year']:,.6g} WELLBYs a year for {entry['years']} "
+                   f"years; present value {money(entry['present_value'])}{span}")
+    if out:
+        out = ["", "Wellbeing (WELLBYs)"] + out
+    overlaps = results.scenario.overlaps
+    if overlaps:
+        out += ["", "Overlaps across value families and the decision taken"]
+        for o in overlaps:
+            detail = f" (excluded: {o['excluded']})" if o.get("excluded") else ""
+            out.append(f"  {' and '.join(o['lines'])} [{o['rule']}]: {o['decision']}{detail}"
+                       + (f"; {o['reason']}" if o.get("reason") else ""))
+    block = lm3_block(results)
+    if block is not None:
+        out += ["", f"Local multiplier (LM3), {block['area']}: beside the SROI, not added to it",
+                f"  LM3 {block['lm3']:.2f}: {money(block['round1'])} income, {money(block['round2'])} "
+                f"spent locally, {money(block['round3'])} re-spent locally; local economic value "
+                f"{money(block['local_economic_value'])}"]
+    return out
 
 
 def _format(frame: pd.DataFrame) -> str:

@@ -53,6 +53,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--default-distributions", action="store_true",
                         help="give each proxy value without a distribution a default one from "
                              "the proxy's confidence rating (labelled as defaults)")
+    parser.add_argument("--method", choices=("random", "qmc"), default="random",
+                        help="Monte Carlo sampling: random (PCG64) or qmc (scrambled Sobol' points, "
+                             "which pin percentiles with fewer draws)")
+    parser.add_argument("--sobol", nargs="?", const=1024, default=0, metavar="N",
+                        type=lambda t: _whole(t, "sobol base sample", 8),
+                        help="Sobol' indices (first-order and total) of the SROI ratio for every "
+                             "uncertain parameter, with SALib; N is the base sample (default 1024, "
+                             "N x (parameters + 2) model runs)")
     parser.add_argument("--top", type=lambda t: _whole(t, "top", 1), default=15, metavar="K",
                         help="rows of the tornado table to show (default 15)")
     parser.add_argument("--json", action="store_true", help="print the JSON report object")
@@ -67,7 +75,8 @@ def handle(args: argparse.Namespace) -> int:
     try:
         report = sensitivity_summary(scenario, draws=args.draws, seed=args.seed,
                                     target_ratio=args.target,
-                                    default_from_confidence=args.default_distributions)
+                                    default_from_confidence=args.default_distributions,
+                                    method=args.method, sobol=args.sobol)
     except ValueError as exc:
         raise UsageError(f"{args.file}: {exc}") from None
     say_json(json.dumps(report, indent=2, ensure_ascii=False)) if args.json else say(readable(report, args.top))
@@ -126,6 +135,12 @@ def readable(report: dict[str, Any], top: int = 15) -> str:
         out += ["", f"Monte Carlo: {mc['draws']:,} draws, seed {mc['seed']}"]
         for key, text in mc["distributions"].items():
             out.append(f"  {key}: {text}")
+        if mc.get("method") == "qmc":
+            out.append("  sampled with scrambled Sobol' points (quasi-Monte Carlo)")
+        for name, keys in (mc.get("shared") or {}).items():
+            out.append(f"  shared draw {name} drives: {', '.join(keys)}")
+        for pair in mc.get("correlations") or []:
+            out.append(f"  rank correlation {pair['rank']:+.2f}: {' and '.join(pair['between'])}")
         if mc.get("warning"):
             out.append(f"  note: {mc['warning']}")
         stats = pd.DataFrame({
@@ -137,4 +152,18 @@ def readable(report: dict[str, Any], top: int = 15) -> str:
                 f"  Probability the SROI ratio exceeds 1: {percent(mc['probability_ratio_above_1'], 1)}"]
         if mc["defaults_used"]:
             out.append(f"  Default distributions (from proxy confidence) for: {', '.join(mc['defaults_used'])}")
+    if report.get("sobol") is not None:
+        design = report["sobol_design"]
+        out += ["", f"Sobol' indices of the SROI ratio: {design['draws']:,} model runs "
+                    f"(base sample {design['base_samples']:,}), seed {design['seed']}"]
+        rows = report["sobol"][:top]
+        out.append(pd.DataFrame({
+            "parameter": [r["parameter"] for r in rows],
+            "first order": [f"{r['first_order']:.3f}" if r["first_order"] is not None else "n/a" for r in rows],
+            "total": [f"{r['total']:.3f}" if r["total"] is not None else "n/a" for r in rows],
+            "total +/-": [f"{r['total_conf']:.3f}" if r["total_conf"] is not None else "n/a" for r in rows],
+        }).to_string(index=False))
+        out += ["", "  " + report["sobol_sentence"]]
+        if design.get("note"):
+            out.append(f"  note: {design['note']}")
     return "\n".join(out)

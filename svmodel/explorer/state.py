@@ -305,7 +305,10 @@ def state_to_data(scenario: Scenario, state: ExplorerState, name: str | None = N
         item["amount"] = _plain(s.amount)
         item["year"] = int(s.year)
     for outcome, line, s in zip(data["outcomes"], scenario.lines, state.lines):
-        outcome["quantity"] = _plain(s.quantity)
+        if outcome.get("wellby") and line.life_satisfaction_change:  # issue 16: a WELLBY line
+            outcome["wellby"]["people"] = _plain(s.quantity / line.life_satisfaction_change)
+        else:  # keeps its change in life satisfaction; the quantity control scales the people
+            outcome["quantity"] = _plain(s.quantity)
         for adj in ADJUSTMENTS:
             outcome[adj] = _plain(getattr(s, adj))
         outcome["duration"] = int(s.duration)

@@ -36,6 +36,7 @@ class Measure:
     proxies: tuple[ProxyChoice, ...]
     count_only: bool
     reason: str
+    method: str = ""  # issue 16: "lm3" where the measure is measured with the local multiplier
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ def _parse(data: dict, name: str) -> Framework:
                 id=m["id"], name=m["name"], unit=m.get("unit", ""), outcome_id=o["id"],
                 proxies=tuple(ProxyChoice(p["id"], p.get("rationale", "")) for p in m.get("proxies", [])),
                 count_only=bool(m.get("count_only", False)), reason=m.get("reason", ""),
+                method=str(m.get("method", "")),
             )
             for m in o.get("measures", [])
         )

@@ -26,7 +26,7 @@ from svmodel import __version__
 from svmodel.util.atomic import write_text_atomic
 from svmodel.util.formatting import money, percent
 from svmodel.library.proxies import default_library
-from svmodel.report import svg, tables
+from svmodel.report import beyond_fiscal, global_sensitivity, svg, tables
 from svmodel.report.html import (Html, bullet_list, cards, paragraph, section, svg_figure, table,
                                  wrap, esc)
 from svmodel.resources import examples_dir
@@ -175,7 +175,8 @@ class SroiReport:
                 f"{percent(summary.probability_ratio_above_1, 1)}.")
         return section("Monte Carlo", svg_figure(svg.ratio_distribution(
             self.monte_carlo.sroi_ratio, self.results.sroi_ratio,
-            "Histogram of simulated SROI ratios")), paragraph(text), anchor="monte-carlo")
+            "Histogram of simulated SROI ratios")), paragraph(text), anchor="monte-carlo") \
+            + global_sensitivity.sobol_section(self.scenario, self.seed)  # issue 16: Sobol' indices
 
     def sources(self) -> Html:
         return section("Assumptions and sources", table(
@@ -188,8 +189,10 @@ class SroiReport:
         items = list(self.scenario.warnings)
         if not items:
             return section("Warnings", paragraph("No warnings: no double counting or unusual "
-                                                 "adjustments detected.", "ok"), anchor="warnings")
-        return section("Warnings", bullet_list(items, "warnings"), anchor="warnings")
+                                                 "adjustments detected.", "ok"), anchor="warnings") \
+                + beyond_fiscal.sections(self.results)  # issue 16: WELLBYs, overlaps, LM3
+        return section("Warnings", bullet_list(items, "warnings"), anchor="warnings") \
+            + beyond_fiscal.sections(self.results)  # issue 16: WELLBYs, overlaps, LM3
 
     def provenance(self) -> Html:
         prov = self.results.provenance()

@@ -14,7 +14,7 @@ import difflib
 import hashlib
 import math
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -35,7 +35,9 @@ from svmodel.util.atomic import write_text_atomic
 from svmodel.scenario.double_counting import double_counting
 from svmodel.parameters import ADJUSTMENTS, FRACTIONS, PARAMETERS
 from svmodel.library.deflators import PriceYear, PriceYearError
-from svmodel.scenario.distributions import check_uncertainty_section
+from svmodel.scenario.uncertainty_spec import UncertaintySpec, parse_uncertainty
+from svmodel.scenario.double_counting import Overlap, cross_family_overlaps
+from svmodel.lm3 import Lm3Section
 from svmodel.library.proxies import Proxy, ProxyLibrary, ProxyLibraryError, default_library
 from svmodel.scenario.problems import Problem, ScenarioError, fields_map, problem_at, raw_at, translate
 from svmodel.util.yamlio import Path_, YamlProblem, format_path, load_yaml
@@ -76,6 +78,23 @@ ALLOWED: dict[str, str] = {
     "proxies": "a list of proxy pack CSV files, relative to the scenario file",
     "value_type": "one of fiscal, economic, social",
     "include_transfers": "false (default: transfer payments are fiscal only, outside the total) or true",
+    # issue 16
+    "local_share": PARAMETERS["local_share"].allowed + " (1 = all the benefit stays in the area)",
+    "area": "a text naming the area the local share refers to, e.g. Knowsley",
+    "wellby": "a mapping with life_satisfaction_change (0-10 scale) and people, e.g. "
+              "{life_satisfaction_change: 0.5, people: 40}",
+    "life_satisfaction_change": PARAMETERS["life_satisfaction_change"].allowed,
+    "people": PARAMETERS["people"].allowed,
+    "overlaps": "a list of {lines: [id_a, id_b], reason: why they are not the same benefit, "
+                "decision: keep | exclude}",
+    "lm3": "a mapping with area, income and spend (a list of local supplier and staff spend)",
+    "income": PARAMETERS["lm3_income"].allowed + " (LM3 round 1, e.g. the contract value)",
+    "spend": "a list of {name, kind: supplier | staff, amount, local_respend}",
+    "local_respend": PARAMETERS["local_respend"].allowed,
+    "lines": "two outcome ids (or an outcome id and lm3)",
+    "reason": "a text saying why the two lines are not the same benefit",
+    "decision": "keep or exclude",
+    "exclude": "one of the overlap's two lines",
     **{name: PARAMETERS[name].allowed for name in ADJUSTMENTS},
 }
 
@@ -217,6 +236,45 @@ class Input(_Strict):
     notes: str = ""
 
 
+class WellbyChange(_Strict):
+    """A change in life satisfaction (0-10 ONS scale) for a number of people (issue 16).
+
+    The line's quantity is people x change, in WELLBYs a year; its duration is the years the
+    change persists, declining by drop_off; it is valued at the WELLBY value (`hmt_wellby`:
+    GBP 13,000 in 2019 prices, range 10,000 to 16,000) unless the line names another value.
+    HM Treasury (2021) Wellbeing Guidance for Appraisal: a WELLBY is a one-point change in life
+    satisfaction for one person for one year.
+    """
+
+    life_satisfaction_change: Annotated[float, BeforeValidator(_number), _bounded("life_satisfaction_change")]
+    people: Annotated[float, BeforeValidator(_number), _bounded("people")]
+    source: str = ""
+
+
+#: The WELLBY value a `wellby:` line uses unless it names another proxy or an inline value.
+WELLBY_PROXY = "hmt_wellby"
+
+
+def _wellby_quantity(data: Any) -> Any:
+    """Before validation: a `wellby:` line's quantity is people x change in life satisfaction."""
+    if not isinstance(data, dict) or "wellby" not in data:
+        return data
+    data = dict(data)
+    wellby = data["wellby"]
+    if "quantity" in data:
+        raise PydanticCustomError("wellby_quantity", "gives both `quantity` and `wellby`: a "
+                                  "wellbeing line's quantity is people x life_satisfaction_change")
+    if "value" not in data:
+        data.setdefault("proxy", WELLBY_PROXY)
+    people = wellby.get("people") if isinstance(wellby, dict) else None
+    change = wellby.get("life_satisfaction_change") if isinstance(wellby, dict) else None
+    ok = all(isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+             for x in (people, change))
+    # When either is invalid the wellby field reports it; quantity is then not derived.
+    data["quantity"] = float(people) * float(change) if ok and people >= 0 and change >= 0 else 0.0
+    return data
+
+
 class Outcome(_Strict):
     """One outcome line of the impact map (SROI Guide stages 2-4)."""
 
@@ -235,6 +293,15 @@ class Outcome(_Strict):
     duration: Annotated[Years, _bounded("duration")] = 1
     start_year: Annotated[Years, _bounded("start_year")] = 1
     notes: str = ""
+    # ---- issue 16: wellbeing lines, leakage and place
+    wellby: WellbyChange | None = None
+    local_share: Annotated[float, BeforeValidator(_fraction), _bounded("local_share")] = 1.0
+    area: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _wellby(cls, data: Any) -> Any:
+        return _wellby_quantity(data)
 
     @field_validator("proxy")
     @classmethod
@@ -301,9 +368,13 @@ class ScenarioModel(_Strict):
     include_transfers: bool = False
     inputs: Annotated[list[Input], Field(min_length=1, max_length=MAX_INPUTS)]
     outcomes: Annotated[list[Outcome], Field(min_length=1, max_length=MAX_OUTCOMES)]
-    # Each entry is checked in detail by svmodel.scenario.distributions.check_uncertainty_section (run from
-    # _cross_checks), which names the key and the field within it.
+    # Parsed once, in validate_data, by svmodel.scenario.uncertainty_spec.parse_uncertainty (issue 16:
+    # entries, shared distributions and correlations), which names the key and the field within it.
     uncertainty: dict[str, Any] = {}
+    # ---- issue 16: the area local shares refer to, overlaps across value families, LM3
+    area: str = ""
+    overlaps: list[Overlap] = []
+    lm3: Lm3Section | None = None
 
     @field_validator("svmodel", mode="before")
     @classmethod
@@ -359,6 +430,12 @@ class Line:
     origin: str
     notes: str
     counted: bool = True  # False: a transfer payment left out of the social value total
+    # issue 16
+    local_share: float = 1.0  # share of the benefit that stays in `area` (1 - leakage)
+    area: str = ""
+    wellby_people: float | None = None  # a wellbeing (WELLBY) line: people ...
+    life_satisfaction_change: float | None = None  # ... and their change on the 0-10 scale
+    excluded_by: str = ""  # the overlap decision that left this line out of totals
 
 
 @dataclass(frozen=True)
@@ -371,6 +448,10 @@ class Scenario:
     path: Path | None = None
     file_hash: str = ""
     warnings: tuple[str, ...] = field(default=())
+    # issue 16: the `uncertainty:` section parsed once during validation; overlaps found across
+    # value families with the decision taken on each (svmodel.scenario.double_counting)
+    uncertainty_spec: UncertaintySpec = field(default_factory=UncertaintySpec)
+    overlaps: tuple[dict[str, Any], ...] = field(default=())
 
     @property
     def name(self) -> str:
@@ -406,6 +487,18 @@ def scenario_to_dict(model: ScenarioModel) -> dict[str, Any]:
     for key in ("uncertainty", "proxies"):
         if not data[key]:
             data.pop(key)
+    # issue 16: leave out what a file did not use, so saved variants match their source
+    for outcome in data["outcomes"]:
+        for key, default in (("wellby", None), ("local_share", 1.0), ("area", None)):
+            if outcome.get(key) == default:
+                outcome.pop(key, None)
+        if outcome.get("wellby") is not None:
+            outcome.pop("quantity", None)
+            if not outcome["wellby"].get("source"):
+                outcome["wellby"].pop("source", None)
+    for key in ("area", "overlaps", "lm3"):
+        if not data.get(key):
+            data.pop(key, None)
     return data
 
 
@@ -440,6 +533,9 @@ def _resolve_line(outcome: Outcome, library: ProxyLibrary, price_year: int,
         duration=outcome.duration, start_year=outcome.start_year,
         original_value=amount, original_price_year=year.label, notes=outcome.notes,
         counted=include_transfers or not meta["transfer"], **meta,
+        local_share=outcome.local_share, area=outcome.area or "",
+        wellby_people=outcome.wellby.people if outcome.wellby else None,
+        life_satisfaction_change=outcome.wellby.life_satisfaction_change if outcome.wellby else None,
     )
 
 
@@ -475,7 +571,6 @@ def _cross_checks(data: dict[str, Any]) -> list[tuple[Path_, str]]:
                 extra = f"; did you mean {hint[0]!r}?" if hint else ""
                 found.append((("uncertainty", key), f"names outcome {target!r}, which is not in "
                                                     f"this file{extra}"))
-    found += check_uncertainty_section(data)
     return found
 
 
@@ -496,6 +591,11 @@ def _translate(error: dict[str, Any], data: Any) -> tuple[Path_, str]:
         return loc, f"{shown} is an unknown discounting schedule; expected {ALLOWED['rate']}"
     if kind == "svm_horizon":
         return loc + ("duration",), f"this outcome {error['msg']}"
+    if loc[:1] == ("lm3",) and name == "kind":  # issue 16: an LM3 spend entry's kind
+        return loc, f"{shown} is not allowed; expected supplier or staff"
+    if kind in ("wellby_quantity", "lm3_income", "lm3_spend", "overlap_exclude"):  # issue 16
+        return loc, f"this {'outcome' if kind == 'wellby_quantity' else 'entry'} {error['msg']}" \
+            if kind == "wellby_quantity" else error["msg"]
     if kind in ("unknown_proxy", "price_year_range"):
         return loc, f"{shown}: {error['msg']}"
     if kind == "string_pattern_mismatch":
@@ -556,6 +656,10 @@ def validate_data(data: Any, library: ProxyLibrary | None = None, filename: str 
     except ValidationError as exc:
         problems += [_translate(e, data) for e in exc.errors()]
     problems += _cross_checks(data)
+    spec, uncertainty_problems = parse_uncertainty(data.get("uncertainty"))  # parsed once, carried on
+    problems += uncertainty_problems
+    if model is not None:
+        problems += _place_checks(model)
     if problems:
         listed = sorted({(format_path(loc), msg): problem(loc, msg) for loc, msg in problems}.values(),
                         key=lambda p: (p.line or 0, p.path))
@@ -563,9 +667,31 @@ def validate_data(data: Any, library: ProxyLibrary | None = None, filename: str 
     assert model is not None
     resolved = tuple(_resolve_line(o, library, model.price_year, model.include_transfers)
                      for o in model.outcomes)
+    resolved = tuple(replace(line, area=line.area or model.area) for line in resolved)
     warnings = _warnings(resolved) + double_counting(resolved, library, model.include_transfers)
+    # issue 16: overlaps across value families must be justified in the file (svmodel.scenario.double_counting)
+    found, overlap_problems = cross_family_overlaps(resolved, model.overlaps, model.lm3)
+    if overlap_problems:
+        raise ScenarioError([problem(loc, msg) for loc, msg in overlap_problems])
+    excluded = {o["excluded"]: f"overlap {o['rule']} ({' and '.join(o['lines'])}): {o['reason']}"
+                for o in found if o.get("excluded")}
+    resolved = tuple(replace(line, counted=False, excluded_by=excluded[line.id])
+                     if line.id in excluded else line for line in resolved)
+    warnings += [o["warning"] for o in found if o.get("warning")]
     return Scenario(model=model, lines=resolved, library=library, path=path, file_hash=digest,
-                    warnings=tuple(warnings))
+                    warnings=tuple(warnings), uncertainty_spec=spec, overlaps=tuple(found))
+
+
+def _place_checks(model: ScenarioModel) -> list[tuple[Path_, str]]:
+    """A local share below 1 must name its area (HCA Additionality Guide 2014, 2.4: leakage is
+    measured against a named target area or group)."""
+    found: list[tuple[Path_, str]] = []
+    for index, outcome in enumerate(model.outcomes):
+        if outcome.local_share < 1 and not (outcome.area or model.area):
+            found.append((("outcomes", index, "area"), "is missing: a local share below 1 keeps "
+                          "only part of the benefit in an area, so name it (here or in the "
+                          "scenario's `area:`), e.g. area: Knowsley"))
+    return found
 
 
 def _warnings(lines: tuple[Line, ...]) -> list[str]:

@@ -51,6 +51,7 @@ class ModelArrays:
     input_years: np.ndarray
     rate: float | str  # a flat rate or a schedule name
     first_year_discounted: bool
+    local_share: np.ndarray | None = None  # issue 16: 1 - leakage per line (None: all 1)
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> "ModelArrays":
@@ -70,6 +71,7 @@ class ModelArrays:
             input_years=np.array([i.year for i in model.inputs], dtype=int),
             rate=model.discounting.rate,
             first_year_discounted=model.discounting.first_year_discounted,
+            local_share=np.array([getattr(l, "local_share", 1.0) for l in lines], dtype=float),
         )
 
     @property
@@ -104,6 +106,8 @@ class ModelArrays:
             raise KeyError(parameter)
         if parameter == "value":
             return float(self.original_value[line])
+        if parameter == "local_share" and self.local_share is None:
+            return 1.0
         return float(getattr(self, parameter)[line])
 
 
@@ -207,6 +211,8 @@ def evaluate(arrays: ModelArrays, overrides: Overrides | None = None) -> tuple[n
                  else arrays.original_value[i] * arrays.rebase[i])
         impact = (get("quantity") * value * (1.0 - get("deadweight"))
                   * (1.0 - get("displacement")) * (1.0 - get("attribution")))
+        if (i, "local_share") in overrides or (arrays.local_share is not None and arrays.local_share[i] != 1):
+            impact = impact * get("local_share")  # issue 16: leakage
         if arrays.counted[i] == 0 or (np.ndim(impact) == 0 and impact == 0):
             continue
         annuity = discounting.annuity(get("drop_off"), durations[i],

@@ -20,12 +20,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from svmodel.parameters import FRACTIONS, LINE_PARAMETERS, SCENARIO_PARAMETERS
+from svmodel.parameters import ALWAYS_SWEPT, FRACTIONS, LINE_PARAMETERS, PARAMETERS, SCENARIO_PARAMETERS
 from svmodel.scenario.distributions import (
     Distribution,
     parse_distribution,
     parse_key,
-    parse_section,
 )
 from svmodel.scenario import Scenario
 from svmodel.uncertainty.model import Key, ModelArrays
@@ -46,15 +45,23 @@ def key_name(arrays: ModelArrays, key: Key) -> str:
     return parameter if line is None else f"{arrays.ids[line]}.{parameter}"
 
 
-def all_keys(arrays: ModelArrays) -> list[Key]:
-    keys: list[Key] = [(i, p) for i in range(len(arrays.ids)) for p in LINE_PARAMETERS]
+def all_keys(arrays: ModelArrays, given: dict[Key, Distribution] | None = None) -> list[Key]:
+    """Every (line, parameter) a sweep varies: the always-swept line parameters on every line,
+    the others (e.g. local_share, issue 16) only where a line sets them or gives a distribution."""
+    given = given or {}
+
+    def swept(i: int, p: str) -> bool:
+        return p in ALWAYS_SWEPT or (i, p) in given or arrays.base((i, p)) != PARAMETERS[p].neutral
+
+    keys: list[Key] = [(i, p) for i in range(len(arrays.ids)) for p in LINE_PARAMETERS if swept(i, p)]
     return keys + [(None, p) for p in SCENARIO_PARAMETERS]
 
 
 def scenario_distributions(scenario: Scenario, arrays: ModelArrays) -> dict[Key, Distribution]:
-    """The scenario's `uncertainty:` section, keyed by (line index, parameter)."""
+    """The scenario's `uncertainty:` section, keyed by (line index, parameter): parsed once during
+    validation (Scenario.uncertainty_spec), shared distributions under each key they drive."""
     out: dict[Key, Distribution] = {}
-    for name, dist in parse_section(scenario.model.uncertainty).items():
+    for name, dist in scenario.uncertainty_spec.distributions.items():
         line_id, parameter = parse_key(name)
         line = None if line_id is None else arrays.index(line_id)
         out[(line, parameter)] = dist

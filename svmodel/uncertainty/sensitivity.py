@@ -36,7 +36,7 @@ ONE_WAY_COLUMNS = ["line", "parameter", "base", "low", "high", "ratio_low", "rat
                    "npv_low", "npv_high", "source"]
 SWITCHING_COLUMNS = ["line", "parameter", "base", "switching_value", "change_percent", "reachable",
                      "reason"]
-LINEAR = ("quantity", "value", "deadweight", "displacement", "attribution")
+LINEAR = ("quantity", "value", "deadweight", "displacement", "attribution", "local_share")
 MAX_DURATION = int(RANGES["duration"].high)  # years searched for a duration switching value
 MAX_RATE = 0.99  # highest discount rate searched (the registry's bound, 1, is open)
 GRID_POINTS = 201
@@ -91,7 +91,7 @@ def one_way(scenario: Scenario, target: Target = "sroi_ratio") -> pd.DataFrame:
         raise ValueError(f"target {target!r}: choose sroi_ratio or net_present_value")
     arrays = ModelArrays.from_scenario(scenario)
     given = scenario_distributions(scenario, arrays)
-    keys = all_keys(arrays)
+    keys = all_keys(arrays, given)
     ranges = {key: one_way_range(scenario, arrays, key, given) for key in keys}
     cases = [(key, value) for key in keys for value in (ranges[key].low, ranges[key].high)]
     pv, inputs = _evaluate_cases(arrays, cases)
@@ -242,7 +242,7 @@ def switching_values(scenario: Scenario, target_ratio: float = 1.0) -> pd.DataFr
     arrays = ModelArrays.from_scenario(scenario)
     solver = _Solver(arrays, float(target_ratio))
     rows = []
-    for key in all_keys(arrays):
+    for key in all_keys(arrays, scenario_distributions(scenario, arrays)):
         base = arrays.base(key)
         value, reachable, reason = solver.solve(key)
         change = (value - base) / base * 100 if reachable and base != 0 else math.nan

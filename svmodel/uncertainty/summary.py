@@ -7,6 +7,12 @@ present_value, net_present_value, sroi_ratio (each {mean, sd, p5, p50, p95}),
 probability_ratio_above_1, distributions, defaults_used}); plus `base`, `target_ratio`,
 `parameters` (units of each parameter) and `provenance`. NaN becomes null.
 
+Issue 16: with `sobol` > 0 (the Saltelli base sample N), `sobol` is a list of {parameter,
+first_order, total, first_order_conf, total_conf, drives, distribution}, sorted by total index,
+and `sobol_design` gives {draws, seed, base_samples, method, output, note?} and `sobol_sentence`
+the one-line answer to "which assumption should we evidence next?"; `monte_carlo` also
+gives `method` ("random" or "qmc"), `shared` and `correlations`.
+
 References: SROI Guide (2012) stage 5; HM Treasury Green Book (2022) 5.71-5.80.
 """
 
@@ -42,7 +48,8 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def sensitivity_summary(scenario: Scenario, draws: int = 0, seed: int | None = None,
-                       target_ratio: float = 1.0, default_from_confidence: bool = False) -> dict:
+                       target_ratio: float = 1.0, default_from_confidence: bool = False,
+                       method: str = "random", sobol: int = 0) -> dict:
     """Switching values, the one-way table and (when draws > 0) a Monte Carlo summary."""
     switching = switching_values(scenario, target_ratio)
     tornado = one_way(scenario)
@@ -56,7 +63,7 @@ def sensitivity_summary(scenario: Scenario, draws: int = 0, seed: int | None = N
     }
     out["base"].pop("target_ratio", None)
     if draws:
-        result = monte_carlo(scenario, draws, seed, default_from_confidence)
+        result = monte_carlo(scenario, draws, seed, default_from_confidence, method)
         summary = result.summary()
         mc: dict[str, Any] = {
             "draws": result.draws, "seed": result.seed,
@@ -64,6 +71,7 @@ def sensitivity_summary(scenario: Scenario, draws: int = 0, seed: int | None = N
             "probability_ratio_above_1": result.probability_ratio_above_1,
             "distributions": result.distributions,
             "defaults_used": result.defaults_used,
+            "method": result.method, "shared": result.shared, "correlations": result.correlations,
         }
         if target_ratio != 1.0:
             mc["probability_ratio_above_target"] = result.probability_ratio_above(target_ratio)
@@ -72,6 +80,17 @@ def sensitivity_summary(scenario: Scenario, draws: int = 0, seed: int | None = N
                              "deterministic result; add distributions or use "
                              "--default-distributions")
         out["monte_carlo"] = mc
+    if sobol:  # issue 16: global sensitivity (svmodel.uncertainty.sobol)
+        from svmodel.uncertainty.montecarlo import _check_seed
+        from svmodel.uncertainty.sobol import sobol_indices
+
+        found = sobol_indices(scenario, sobol, _check_seed(seed), default_from_confidence)
+        design = found.to_dict()
+        out["sobol"] = [{k: r[k] for k in ("parameter", "first_order", "total", "first_order_conf",
+                                           "total_conf", "drives", "distribution")}
+                        for r in design.pop("indices")]
+        out["sobol_design"] = design
+        out["sobol_sentence"] = found.sentence()
     out["parameters"] = PARAMETER_UNITS
     library = scenario.library
     out["provenance"] = {
