@@ -15,7 +15,10 @@ Conventions (DESIGN.md section 3; docs/conventions.md states each with its sourc
   computed and reported but left out of every total (Green Book 2022, Annex A2: transfers
   are neither a cost nor a benefit to society).
 - NPV = PV - inputs; SROI ratio = PV / inputs; net ratio = NPV / inputs;
-  payback (months) = inputs / (first-year impact / 12) (SROI Guide stage 5).
+  payback (months) = inputs / (first-year impact / 12) (SROI Guide stage 5), where the "first
+  year" is the first outcome year F with a positive counted value: payback = 12 (F - 1) +
+  inputs / (value in year F / 12), so an outcome starting in year 5 cannot pay back before
+  month 49 (issue 14). When every line starts in year 1 this is the SROI Guide figure exactly.
 
 The module imports only numpy, so it can serve notebooks, widgets and batch jobs alike.
 """
@@ -128,6 +131,20 @@ def value_matrix(lines: LineArrays, horizon: int | None = None) -> np.ndarray:
     return np.where(active, impacts(lines)[:, None] * decay, 0.0)
 
 
+def payback_months(year_values: np.ndarray, inputs: float) -> float | None:
+    """SROI Guide payback respecting start years: 12 (F - 1) + inputs / (value in F / 12), F the
+    first outcome year (1-based) with a positive value; None when no year has one (or the
+    figure is not representable)."""
+    positive = np.flatnonzero(np.asarray(year_values) > 0)
+    if positive.size == 0:
+        return None
+    first = int(positive[0])
+    monthly = float(year_values[first]) / 12.0
+    with np.errstate(divide="ignore", over="ignore"):
+        payback = float(12.0 * first + np.float64(inputs) / monthly)
+    return payback if np.isfinite(payback) else None
+
+
 @dataclass(frozen=True)
 class EngineResult:
     """Every number of an SROI calculation, as arrays and scalars."""
@@ -173,15 +190,10 @@ def compute(lines: LineArrays, input_amounts: Sequence[float], input_years: Sequ
     total_inputs = float(amounts @ in_factors)
     npv = total_pv - total_inputs
     impact = impacts(lines)
-    first_year = float(impact @ weights)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = total_pv / total_inputs if total_inputs else float("nan")
         net_ratio = npv / total_inputs if total_inputs else float("nan")
-    monthly = first_year / 12.0
-    with np.errstate(divide="ignore", over="ignore"):
-        payback = float(np.float64(total_inputs) / monthly) if monthly > 0 else None
-    if payback is not None and not np.isfinite(payback):
-        payback = None  # impact too small to pay back in any representable time
+    payback = payback_months(weights @ values, total_inputs)
     return EngineResult(
         years=np.arange(1, horizon + 1), impact=impact, values=values, discount_factors=factors,
         line_present_values=line_pv, input_amounts=amounts, input_years=in_years,

@@ -159,6 +159,7 @@ class Results:
             "proxy_library_hash": library.content_hash,
             "proxy_packs": list(library.packs),
             "deflator_series": library.deflators.source,
+            "deflator_vintage": library.deflators.vintage,
             "scenario_file": str(self.scenario.path) if self.scenario.path else None,
             "scenario_hash": self.scenario.file_hash,
             "computed_at": self.computed_at,

@@ -74,6 +74,7 @@ ALLOWED: dict[str, str] = {
     "proxies": "a list of proxy pack CSV files, relative to the scenario file",
     "value_type": "one of fiscal, economic, social",
     "include_transfers": "false (default: transfer payments are fiscal only, outside the total) or true",
+    "deflator_vintage": "the name of a shipped HM Treasury GDP deflator series, e.g. HMT_QNA_Dec2025_calendar",
     **{name: PARAMETERS[name].allowed for name in ADJUSTMENTS},
 }
 
@@ -222,6 +223,25 @@ class Outcome(_Strict):
             )
         return value
 
+    @field_validator("proxy")
+    @classmethod
+    def _proxy_priced_in_series(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """A proxy priced outside the GDP deflator series cannot be rebased (issue 14)."""
+        library = _library(info)
+        if value is not None and value in library:
+            year = library.get(value).price_year
+            deflators = library.deflators
+            if not deflators.covers(year):
+                raise PydanticCustomError(
+                    "proxy_price_year",
+                    "proxy is priced in {year}, outside the GDP deflator series {vintage} "
+                    "({allowed}); give an inline value priced in a covered year, or pin a "
+                    "deflator vintage that covers it (deflator_vintage)",
+                    {"year": year.label, "vintage": deflators.vintage,
+                     "allowed": f"{deflators.allowed_text(False)}, or {deflators.allowed_text(True)}"},
+                )
+        return value
+
     @model_validator(mode="after")
     def _one_value(self) -> "Outcome":
         if (self.proxy is None) == (self.value is None):
@@ -254,6 +274,7 @@ class ScenarioModel(_Strict):
     discounting: Discounting = Discounting()
     proxies: list[str] = []
     include_transfers: bool = False
+    deflator_vintage: str | None = None  # issue 14: pin an HM Treasury GDP deflator release
     inputs: Annotated[list[Input], Field(min_length=1)]
     outcomes: Annotated[list[Outcome], Field(min_length=1)]
     # Each entry is checked in detail by svmodel.scenario.distributions.check_uncertainty_section (run from
@@ -361,6 +382,8 @@ def scenario_to_dict(model: ScenarioModel) -> dict[str, Any]:
     for key in ("uncertainty", "proxies"):
         if not data[key]:
             data.pop(key)
+    if data.get("deflator_vintage") is None:
+        data.pop("deflator_vintage", None)
     return data
 
 
@@ -449,7 +472,7 @@ def _translate(error: dict[str, Any], data: Any) -> tuple[Path_, str]:
         return loc, f"{shown} is an {error['msg']}"
     if kind == "unknown_schedule":
         return loc, f"{shown} is an unknown discounting schedule; expected {ALLOWED['rate']}"
-    if kind in ("unknown_proxy", "price_year_range"):
+    if kind in ("unknown_proxy", "price_year_range", "proxy_price_year"):
         return loc, f"{shown}: {error['msg']}"
     if kind == "string_pattern_mismatch":
         return loc, f"{shown} is not a valid id; expected {ALLOWED.get(name, '')}"
@@ -491,6 +514,13 @@ def validate_data(data: Any, library: ProxyLibrary | None = None, filename: str 
             except (OSError, ProxyLibraryError) as exc:
                 raise ScenarioError([problem(("proxies", index), f"cannot load proxy pack: {exc}")])
 
+    # A pinned GDP deflator vintage (issue 14) replaces the newest one before validation.
+    vintage = data.get("deflator_vintage")
+    if vintage is not None:
+        try:
+            library = library.with_deflator_vintage(str(vintage))
+        except KeyError as exc:
+            raise ScenarioError([problem(("deflator_vintage",), f"{vintage!r}: {exc.args[0]}")])
     problems: list[tuple[Path_, str]] = []
     model: ScenarioModel | None = None
     try:
