@@ -38,7 +38,15 @@ GREEN_BOOK_BANDS: tuple[tuple[float, float], ...] = (
 GREEN_BOOK_HEALTH_BANDS: tuple[tuple[float, float], ...] = (
     (30, 0.015), (75, 0.0129), (125, 0.0107), (200, 0.0086), (300, 0.0064), (np.inf, 0.0043),
 )
-SCHEDULES = {"green_book": GREEN_BOOK_BANDS, "green_book_health": GREEN_BOOK_HEALTH_BANDS}
+# Issue 14: the standard schedule with the catastrophic-risk element of pure time preference
+# removed (3.0% baseline), for appraisals that model catastrophic risk explicitly (HM Treasury
+# supplementary discounting guidance; rates as bundled in the greenbook R package,
+# inst/extdata/stpr_schedule.csv, column "catastrophic").
+GREEN_BOOK_NO_CATASTROPHIC_RISK_BANDS: tuple[tuple[float, float], ...] = (
+    (30, 0.030), (75, 0.0257), (125, 0.0214), (200, 0.0171), (300, 0.0129), (np.inf, 0.0086),
+)
+SCHEDULES = {"green_book": GREEN_BOOK_BANDS, "green_book_health": GREEN_BOOK_HEALTH_BANDS,
+             "green_book_no_catastrophic_risk": GREEN_BOOK_NO_CATASTROPHIC_RISK_BANDS}
 
 Rate = float | str
 
@@ -85,6 +93,11 @@ class LineArrays:
     duration: np.ndarray
     start_year: np.ndarray
     counted: np.ndarray | None = None  # bool per line; None counts every line
+    # issue 14: (n, K) share of each line's quantity from programme year k (cohort funnels);
+    # None: every line's quantity counts from its start year. And lines discounted at the
+    # Green Book health schedule in a scenario otherwise at its own rate.
+    profile: np.ndarray | None = None
+    health: np.ndarray | None = None
 
     @classmethod
     def from_lines(cls, lines: Sequence[object]) -> "LineArrays":
@@ -96,6 +109,7 @@ class LineArrays:
             attribution=get("attribution", float), drop_off=get("drop_off", float),
             duration=get("duration", int), start_year=get("start_year", int),
             counted=np.array([getattr(l, "counted", True) for l in lines], dtype=bool),
+            profile=_profiles(lines), health=_health(lines),
         )
 
     @property
@@ -110,7 +124,25 @@ class LineArrays:
         """The last year in which any outcome counts."""
         if self.duration.size == 0:
             return 0
-        return int((self.start_year + self.duration - 1).max())
+        extra = self.profile.shape[1] - 1 if self.profile is not None else 0
+        return int((self.start_year + self.duration - 1).max()) + extra
+
+
+def _profiles(lines: Sequence[object]) -> np.ndarray | None:
+    """(n, K) programme-year shares, or None when every line has one programme year."""
+    profiles = [tuple(getattr(l, "profile", (1.0,))) for l in lines]
+    width = max((len(p) for p in profiles), default=1)
+    if width == 1:
+        return None
+    out = np.zeros((len(profiles), width))
+    for i, p in enumerate(profiles):
+        out[i, :len(p)] = p
+    return out
+
+
+def _health(lines: Sequence[object]) -> np.ndarray | None:
+    flags = np.array([getattr(l, "discount_schedule", "standard") == "health" for l in lines], dtype=bool)
+    return flags if flags.any() else None
 
 
 def impacts(lines: LineArrays) -> np.ndarray:
@@ -125,7 +157,16 @@ def value_matrix(lines: LineArrays, horizon: int | None = None) -> np.ndarray:
     """Undiscounted value of each line (rows) in each year 1..horizon (columns)."""
     horizon = lines.horizon if horizon is None else horizon
     years = np.arange(1, horizon + 1)
-    elapsed = years[None, :] - lines.start_year[:, None]
+    if lines.profile is not None:  # issue 14: one wave of outcomes per programme year
+        total = np.zeros((lines.quantity.size, horizon))
+        for k in range(lines.profile.shape[1]):
+            total = total + lines.profile[:, k:k + 1] * _window(lines, years, lines.start_year + k)
+        return total
+    return _window(lines, years, lines.start_year)
+
+
+def _window(lines: LineArrays, years: np.ndarray, start: np.ndarray) -> np.ndarray:
+    elapsed = years[None, :] - start[:, None]
     active = (elapsed >= 0) & (elapsed < lines.duration[:, None])
     decay = (1.0 - lines.drop_off[:, None]) ** np.maximum(elapsed, 0)
     return np.where(active, impacts(lines)[:, None] * decay, 0.0)
@@ -164,6 +205,7 @@ class EngineResult:
     sroi_ratio: float
     net_sroi_ratio: float
     payback_months: float | None  # None when there is no first-year impact
+    line_discount_factors: np.ndarray | None = None  # (n, T) when some lines use another schedule
 
     @property
     def year_values(self) -> np.ndarray:
@@ -172,6 +214,8 @@ class EngineResult:
 
     @property
     def year_present_values(self) -> np.ndarray:
+        if self.line_discount_factors is not None:
+            return self.counted @ (self.values * self.line_discount_factors)
         return self.year_values * self.discount_factors
 
 
@@ -182,6 +226,11 @@ def compute(lines: LineArrays, input_amounts: Sequence[float], input_years: Sequ
     values = value_matrix(lines, horizon)
     factors = outcome_discount_factors(rate, horizon, first_year_discounted)
     line_pv = values @ factors
+    line_factors = None
+    if lines.health is not None:  # issue 14: the health schedule for health lines only
+        health = outcome_discount_factors("green_book_health", horizon, first_year_discounted)
+        line_factors = np.where(lines.health[:, None], health[None, :], factors[None, :])
+        line_pv = (values * line_factors).sum(axis=1)
     amounts = np.asarray(input_amounts, dtype=float)
     in_years = np.asarray(input_years, dtype=int)
     in_factors = discount_factors(rate, in_years)
@@ -200,4 +249,5 @@ def compute(lines: LineArrays, input_amounts: Sequence[float], input_years: Sequ
         input_discount_factors=in_factors, counted=weights, total_present_value=total_pv,
         total_inputs=total_inputs, net_present_value=npv, sroi_ratio=float(ratio),
         net_sroi_ratio=float(net_ratio), payback_months=payback,
+        line_discount_factors=line_factors,
     )

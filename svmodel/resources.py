@@ -12,6 +12,7 @@ point svmodel at them with environment variables:
 | `SVMODEL_FRAMEWORKS_DIR` | the folder of framework YAML files (`knowsley.yaml`) |
 | `SVMODEL_NOTEBOOKS_DIR` | the folder of report, portfolio, explorer and tender notebooks |
 | `SVMODEL_EXAMPLES_DIR` | the example scenarios offered by the explorer |
+| `SVMODEL_BUSINESS_CASE_DIR` | business case tables: agencies, optimism bias, values by year |
 
 References: the Python Packaging User Guide, "Accessing data files at runtime"
 (importlib.resources).
@@ -30,6 +31,7 @@ ENVIRONMENT = {
     "frameworks": "SVMODEL_FRAMEWORKS_DIR",
     "notebooks": "SVMODEL_NOTEBOOKS_DIR",
     "examples": "SVMODEL_EXAMPLES_DIR",
+    "business_case": "SVMODEL_BUSINESS_CASE_DIR",  # issue 14: agencies, optimism bias, values by year
 }
 
 

@@ -201,7 +201,14 @@ class Results:
             "warnings": list(self.scenario.warnings),
             "provenance": self.provenance(),
         }
+        out.update(self.business_case().to_dict())  # issue 14: financial and economic cases
         return json_safe(out)
+
+    def business_case(self) -> Any:
+        """The financial case, economic case and who-pays / who-benefits matrix (issue 14)."""
+        from svmodel.business_case import business_case
+
+        return business_case(self)
 
     def _breakdown_dict(self, by: str) -> dict[str, float]:
         table = self.breakdown(by)
