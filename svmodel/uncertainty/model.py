@@ -20,7 +20,7 @@ Book (2022) Annex A6 (discount rates and the declining schedule).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -51,12 +51,18 @@ class ModelArrays:
     input_years: np.ndarray
     rate: float | str  # a flat rate or a schedule name
     first_year_discounted: bool
+    # issue 14: cohort funnels (None where a line has none), programme-year shares, and lines
+    # on the Green Book health schedule (their discounting ignores discount_rate overrides).
+    cohorts: tuple = ()
+    profiles: tuple[tuple[float, ...], ...] = ()
+    health: tuple[bool, ...] = ()
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> "ModelArrays":
         lines = scenario.lines
         deflators = scenario.library.deflators
-        rebase = np.array([deflators.factor(l.original_price_year, scenario.price_year) for l in lines])
+        rebase = np.array([deflators.factor(l.original_price_year, scenario.price_year)
+                           * (-1.0 if getattr(l, "disbenefit", False) else 1.0) for l in lines])
         get = lambda name, dtype=float: np.array([getattr(l, name) for l in lines], dtype=dtype)  # noqa: E731
         model = scenario.model
         return cls(
@@ -70,6 +76,9 @@ class ModelArrays:
             input_years=np.array([i.year for i in model.inputs], dtype=int),
             rate=model.discounting.rate,
             first_year_discounted=model.discounting.first_year_discounted,
+            cohorts=tuple(getattr(l, "cohort", None) for l in lines),
+            profiles=tuple(tuple(getattr(l, "profile", (1.0,))) for l in lines),
+            health=tuple(getattr(l, "discount_schedule", "standard") == "health" for l in lines),
         )
 
     @property
@@ -104,6 +113,11 @@ class ModelArrays:
             raise KeyError(parameter)
         if parameter == "value":
             return float(self.original_value[line])
+        if parameter.startswith("cohort."):
+            cohort = self.cohorts[line] if self.cohorts else None
+            if cohort is None:
+                raise KeyError(f"{self.ids[line]} has no cohort funnel")
+            return float(getattr(cohort, parameter.split(".", 1)[1])[0])
         return float(getattr(self, parameter)[line])
 
 
@@ -182,6 +196,19 @@ class _Discounting:
         return self.table()[..., years]
 
 
+def _cohort_quantities(arrays: ModelArrays, overrides: Overrides) -> Overrides:
+    """Overrides of cohort parts (issue 14) turned into quantity overrides:
+    quantity = sum over programme years of need x engagement x success."""
+    parts = [k for k in overrides if k[0] is not None and k[1].startswith("cohort.")]
+    if not parts:
+        return overrides
+    out = {k: v for k, v in overrides.items() if k not in parts}
+    for line in sorted({k[0] for k in parts}):
+        given = {k[1].split(".", 1)[1]: np.asarray(overrides[k], dtype=float) for k in parts if k[0] == line}
+        out[(line, "quantity")] = np.asarray(arrays.cohorts[line].quantity_with(given), dtype=float)
+    return out
+
+
 def evaluate(arrays: ModelArrays, overrides: Overrides | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Present value of outcomes and of inputs for every case.
 
@@ -190,14 +217,17 @@ def evaluate(arrays: ModelArrays, overrides: Overrides | None = None) -> tuple[n
     values. `value` overrides are in the proxy's own price year and are rebased here.
     Returns two arrays of length `cases`.
     """
-    overrides = overrides or {}
+    overrides = _cohort_quantities(arrays, overrides or {})
     cases = _case_count(overrides)
     offset = 0 if arrays.first_year_discounted else 1
     durations = [overrides.get((i, "duration"), arrays.duration[i]) for i in range(len(arrays.ids))]
-    tops = [int(arrays.start_year[i]) - offset + int(np.max(d)) - 1 for i, d in enumerate(durations)]
+    extra = [len(arrays.profiles[i]) - 1 if arrays.profiles else 0 for i in range(len(arrays.ids))]
+    tops = [int(arrays.start_year[i]) - offset + int(np.max(d)) - 1 + extra[i] for i, d in enumerate(durations)]
     top = max(tops + [int(arrays.input_years.max()) if arrays.input_years.size else 0, 1])
     rate = overrides.get((None, "discount_rate"))
     discounting = _Discounting(arrays, None if rate is None else np.asarray(rate, dtype=float), top)
+    health_discounting = (_Discounting(replace(arrays, rate="green_book_health"), None, top)
+                          if any(arrays.health) else discounting)
 
     present_value = np.zeros(cases)
     for i in range(len(arrays.ids)):
@@ -209,8 +239,11 @@ def evaluate(arrays: ModelArrays, overrides: Overrides | None = None) -> tuple[n
                   * (1.0 - get("displacement")) * (1.0 - get("attribution")))
         if arrays.counted[i] == 0 or (np.ndim(impact) == 0 and impact == 0):
             continue
-        annuity = discounting.annuity(get("drop_off"), durations[i],
-                                      int(arrays.start_year[i]) - offset)
+        lane = health_discounting if arrays.health and arrays.health[i] else discounting
+        shares = arrays.profiles[i] if arrays.profiles else (1.0,)
+        annuity = sum(share * lane.annuity(get("drop_off"), durations[i],
+                                           int(arrays.start_year[i]) - offset + k)
+                      for k, share in enumerate(shares) if share)
         present_value = present_value + impact * annuity
     inputs = discounting.input_factors(arrays.input_years) @ arrays.input_amounts
     scale = overrides.get((None, "inputs"))
