@@ -559,6 +559,14 @@ def _drop_business_defaults(outcome: dict[str, Any]) -> None:
         outcome.pop("quantity", None)
 
 
+def _proxy_cashable(outcome: Outcome, library: ProxyLibrary) -> float | None:
+    """The library's cashable flag as a share (true 1, false 0), when the line gives none."""
+    if outcome.proxy is None:
+        return None
+    flag = library.get(outcome.proxy).cashable
+    return None if flag is None else float(flag)
+
+
 def _resolve_line(outcome: Outcome, library: ProxyLibrary, price_year: int,
                   include_transfers: bool = False) -> Line:
     if outcome.proxy is not None:
@@ -588,7 +596,8 @@ def _resolve_line(outcome: Outcome, library: ProxyLibrary, price_year: int,
         quantity=funnel.quantity if funnel is not None else outcome.quantity,
         unit_value=sign * library.deflators.rebase(amount, year, price_year),
         cohort=funnel, disbenefit=outcome.disbenefit, agency=outcome.agency or "",
-        cashable=outcome.cashable, cashable_from_year=outcome.cashable_from_year,
+        cashable=outcome.cashable if outcome.cashable is not None else _proxy_cashable(outcome, library),
+        cashable_from_year=outcome.cashable_from_year,
         grade=outcome.grade, discount_schedule=outcome.discount_schedule,
         deadweight=outcome.deadweight, displacement=outcome.displacement,
         attribution=outcome.attribution, drop_off=outcome.drop_off,
