@@ -16,6 +16,7 @@ from svmodel.util.atomic import write_text_atomic
 from svmodel.commands._common import UsageError, add_proxies_option, library_from_args
 from svmodel.util.formatting import money, months, percent, ratio
 from svmodel.results import BREAKDOWNS, Results, calculate
+from svmodel.business_case.text import business_case_text
 from svmodel.scenario import load_scenario
 
 
@@ -104,6 +105,7 @@ def summary(results: Results) -> str:
         out.append(f"  {line.id}: {line.proxy_id or 'inline value'}, {money(line.original_value, 2)} "
                    f"in {line.original_price_year} prices; {line.source}"
                    + (f" [{line.licence}]" if line.licence else ""))
+    out += business_case_text(results.business_case(), results.sroi_ratio)  # issue 14
     if results.scenario.warnings:
         out += ["", "Warnings"] + [f"  - {w}" for w in results.scenario.warnings]
     return "\n".join(out)
