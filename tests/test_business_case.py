@@ -268,3 +268,14 @@ def test_example_business_case_runs_and_balances():
     assert eco["benefits_present_value"] == pytest.approx(results.total_present_value)
     assert {"la_adult_social_care", "nhs", "la_housing"} <= {r["agency"] for r in case.matrix() if r["pays"]}
     assert fin["payback_months_by_agency"]["la_housing"] is None  # pays, saves nothing fiscal
+
+
+def test_value_map_export_refuses_fields_it_cannot_carry(tmp_path, capsys):
+    from conftest import ROOT
+    from svmodel.cli import main
+
+    code = main(["export", str(ROOT / "params" / "examples" / "reablement_business_case.yaml"),
+                 "--xlsx", str(tmp_path / "x.xlsx")])
+    err = capsys.readouterr().err
+    assert code != 0 and "cannot carry the business case fields" in err and "conventions" in err
+    assert not (tmp_path / "x.xlsx").exists()

@@ -42,6 +42,7 @@ from svmodel import __version__
 from svmodel.excel import layout as L
 from svmodel.util.atomic import write_bytes_atomic
 from svmodel.library.deflators import PriceYear
+from svmodel.excel.business_case import check_workbook_supports
 from svmodel.engine import GREEN_BOOK_BANDS, GREEN_BOOK_HEALTH_BANDS
 from svmodel.results import Results, calculate
 from svmodel.scenario import Scenario
@@ -596,6 +597,7 @@ def _provenance_sheet(wb: Workbook, scenario: Scenario, results: Results) -> Non
 # --------------------------------------------------------------------------- entry points
 def build_workbook(scenario: Scenario, results: Results | None = None) -> Workbook:
     """The Value Map workbook for a validated scenario (not yet saved)."""
+    check_workbook_supports(scenario.model, str(scenario.path or "the scenario"))  # issue 14
     results = results or calculate(scenario)
     horizon = len(results.engine.years)
     top_year = max([horizon] + [item.year for item in scenario.model.inputs])

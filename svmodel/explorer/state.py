@@ -303,7 +303,14 @@ def state_to_data(scenario: Scenario, state: ExplorerState, name: str | None = N
         item["amount"] = _plain(s.amount)
         item["year"] = int(s.year)
     for outcome, line, s in zip(data["outcomes"], scenario.lines, state.lines):
-        outcome["quantity"] = _plain(s.quantity)
+        if outcome.get("cohort") is not None:  # issue 14: a moved quantity scales the cohort's need
+            if not _same(s.quantity, line.quantity) and line.quantity:
+                need = outcome["cohort"]["need"]
+                scale = s.quantity / line.quantity
+                outcome["cohort"]["need"] = ([_plain(n * scale) for n in need] if isinstance(need, list)
+                                             else _plain(need * scale))
+        else:
+            outcome["quantity"] = _plain(s.quantity)
         for adj in ADJUSTMENTS:
             outcome[adj] = _plain(getattr(s, adj))
         outcome["duration"] = int(s.duration)

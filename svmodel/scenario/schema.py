@@ -340,7 +340,7 @@ class Outcome(BusinessCaseOutcome):
             raise PydanticCustomError(
                 "quantity_or_cohort",
                 "gives {which}: give exactly one, a quantity or a cohort funnel "
-                "{{need, engagement, success}} (quantity = need x engagement x success)",
+                "(need, engagement, success; quantity = need x engagement x success)",
                 {"which": which})
         return self
 
