@@ -279,3 +279,14 @@ def test_value_map_export_refuses_fields_it_cannot_carry(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code != 0 and "cannot carry the business case fields" in err and "conventions" in err
     assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_report_section_escapes_and_shows_both_cases():
+    from conftest import ROOT
+    from svmodel.report.business_case import business_case_section
+    from svmodel.scenario import load_scenario
+
+    results = calculate(load_scenario(ROOT / "params" / "examples" / "reablement_business_case.yaml"))
+    html = str(business_case_section(results))
+    assert "Financial case" in html and "Economic case" in html and "Who pays and who benefits" in html
+    assert "Cohort funnels by programme year" in html and "<script" not in html
