@@ -98,6 +98,8 @@ class LineArrays:
     # Green Book health schedule in a scenario otherwise at its own rate.
     profile: np.ndarray | None = None
     health: np.ndarray | None = None
+    # issue 14: (n, H) value in outcome year t relative to the start year (series, real growth)
+    value_index: np.ndarray | None = None
 
     @classmethod
     def from_lines(cls, lines: Sequence[object]) -> "LineArrays":
@@ -109,7 +111,7 @@ class LineArrays:
             attribution=get("attribution", float), drop_off=get("drop_off", float),
             duration=get("duration", int), start_year=get("start_year", int),
             counted=np.array([getattr(l, "counted", True) for l in lines], dtype=bool),
-            profile=_profiles(lines), health=_health(lines),
+            profile=_profiles(lines), health=_health(lines), value_index=_value_index(lines),
         )
 
     @property
@@ -140,6 +142,19 @@ def _profiles(lines: Sequence[object]) -> np.ndarray | None:
     return out
 
 
+def _value_index(lines: Sequence[object]) -> np.ndarray | None:
+    """(n, H) per-year value multipliers, 1 where a line's value is constant; None when all are."""
+    indices = [getattr(l, "value_index", None) for l in lines]
+    if all(i is None for i in indices):
+        return None
+    width = max(len(i) for i in indices if i is not None)
+    out = np.ones((len(indices), width))
+    for row, index in enumerate(indices):
+        if index is not None:
+            out[row, :len(index)] = index
+    return out
+
+
 def _health(lines: Sequence[object]) -> np.ndarray | None:
     flags = np.array([getattr(l, "discount_schedule", "standard") == "health" for l in lines], dtype=bool)
     return flags if flags.any() else None
@@ -161,8 +176,14 @@ def value_matrix(lines: LineArrays, horizon: int | None = None) -> np.ndarray:
         total = np.zeros((lines.quantity.size, horizon))
         for k in range(lines.profile.shape[1]):
             total = total + lines.profile[:, k:k + 1] * _window(lines, years, lines.start_year + k)
-        return total
-    return _window(lines, years, lines.start_year)
+    else:
+        total = _window(lines, years, lines.start_year)
+    if lines.value_index is not None:  # issue 14: values that change by year
+        index = np.ones((lines.quantity.size, horizon))
+        width = min(horizon, lines.value_index.shape[1])
+        index[:, :width] = lines.value_index[:, :width]
+        total = total * index
+    return total
 
 
 def _window(lines: LineArrays, years: np.ndarray, start: np.ndarray) -> np.ndarray:

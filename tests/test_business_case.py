@@ -290,3 +290,50 @@ def test_report_section_escapes_and_shows_both_cases():
     html = str(business_case_section(results))
     assert "Financial case" in html and "Economic case" in html and "Who pays and who benefits" in html
     assert "Cohort funnels by programme year" in html and "<script" not in html
+
+
+SERIES = """
+svmodel: 1
+name: Carbon and growth
+price_year: 2024
+inputs: [{stakeholder: C, amount: 1000}]
+outcomes:
+  - id: carbon
+    stakeholder: Society
+    outcome: Fewer emissions
+    quantity: 10
+    value_by_year: {series: desnz_carbon, scenario: central, first_year: 2026}
+    deadweight: 0.1
+    duration: 3
+  - id: grows
+    stakeholder: People
+    outcome: A value growing 2% a year in real terms
+    quantity: 1
+    value: {amount: 1000, price_year: 2024, source: test}
+    value_by_year: {real_growth: 0.02, source: test fixture rate}
+    deadweight: 0.1
+    duration: 3
+    start_year: 2
+"""
+
+
+def test_carbon_series_and_real_growth_by_year(test_library):
+    results = calculate(parse_scenario(SERIES, "s.yaml", test_library))
+    values = results.values_by_line_and_year()
+    # DESNZ central 2026-2028 (2022 prices): 277.22, 281.44, 285.73; rebased 2022 -> 2024 with the
+    # GDP deflator (100 / 90.5005); x 10 tonnes x (1 - 0.1).
+    factor = 100 / 90.5005
+    assert_allclose(values.loc["carbon"].to_numpy()[:3],
+                    [9 * 277.22 * factor, 9 * 281.44 * factor, 9 * 285.73 * factor], rtol=1e-12)
+    # growth: 1,000 x 1.02^(t - 1) x 0.9 from year 2: 918, 936.36, 955.0872
+    assert_allclose(values.loc["grows"].to_numpy(), [0, 918, 936.36, 955.0872], rtol=1e-12)
+    arrays = ModelArrays.from_scenario(results.scenario)
+    assert_allclose(evaluate(arrays)[0][0], results.total_present_value, rtol=1e-12)
+    assert "DESNZ_Nov2023" in results.impact_map().set_index("id").loc["carbon", "source"]
+
+
+def test_series_outside_its_years_is_a_clear_error(test_library):
+    with pytest.raises(ScenarioError) as caught:
+        parse_scenario(SERIES.replace("first_year: 2026", "first_year: 2049"), "s.yaml", test_library)
+    (problem,) = caught.value.problems
+    assert problem.path == "outcomes[0].value_by_year.first_year" and "covers 2020 to 2050" in problem.message

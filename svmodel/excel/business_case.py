@@ -17,7 +17,8 @@ class WorkbookUnsupportedError(SvmodelError, ValueError):
 
 
 _OUTCOME_DEFAULTS = {"cohort": None, "disbenefit": False, "agency": None, "cashable": None,
-                     "cashable_from_year": 1, "grade": None, "discount_schedule": "standard"}
+                     "cashable_from_year": 1, "grade": None, "discount_schedule": "standard",
+                     "value_by_year": None}
 _SCENARIO_DEFAULTS = {"conventions": "svuk_2012", "optimism_bias": None, "confidence_grades": None}
 _INPUT_DEFAULTS = {"agency": None, "type": "revenue"}
 

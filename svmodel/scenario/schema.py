@@ -87,6 +87,7 @@ ALLOWED: dict[str, str] = {
     "cashable_from_year": "the outcome year from which the saving is cashable: " + PARAMETERS["start_year"].allowed,
     "grade": "a GMCA confidence grade, a whole number from 1 (best evidence) to 6",
     "discount_schedule": "standard or health (Green Book health schedule for this line)",
+    "value_by_year": "a mapping: {series: desnz_carbon, scenario: low|central|high, first_year: 2026} or {real_growth: 0.02, source: ...}",
     "conventions": "one of svuk_2012 (default), green_book_2022, green_book_2026, gmca_cba_2014",
     "optimism_bias": "a mapping with category (see docs/business-case.md) or uplift and source, and applies_to: capital or all",
     "confidence_grades": "a mapping with corrections {grade 1-6: fraction} and source",
@@ -258,6 +259,32 @@ class Cohort(_Strict):
         return CohortFunnel.from_parts(self.need, self.engagement, self.success)
 
 
+class ValueByYear(_Strict):
+    """A value that changes by year: a shipped series (first_year = the calendar year of
+    outcome year 1) or a real growth rate with its source (svmodel.business_case.value_series)."""
+
+    series: str | None = None
+    scenario: Literal["low", "central", "high"] = "central"
+    first_year: int | None = None
+    real_growth: Annotated[float, BeforeValidator(_fraction), Field(ge=-0.5, le=0.5)] | None = None
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _series_or_growth(self) -> "ValueByYear":
+        from svmodel.business_case.value_series import SERIES_FILES
+
+        if (self.series is None) == (self.real_growth is None):
+            raise PydanticCustomError("ob_choice", "give exactly one of `series` (one of {names}, with "
+                                      "first_year) or `real_growth` (with its source)",
+                                      {"names": ", ".join(SERIES_FILES)})
+        if self.series is not None and (self.series not in SERIES_FILES or self.first_year is None):
+            raise PydanticCustomError("ob_choice", "a series must be one of {names} and needs first_year, "
+                                      "the calendar year of outcome year 1", {"names": ", ".join(SERIES_FILES)})
+        if self.real_growth is not None and not self.source:
+            raise PydanticCustomError("ob_choice", "a real growth rate needs its `source`")
+        return self
+
+
 class BusinessCaseOutcome(_Strict):
     """Issue 14 fields of an outcome line: cohort funnel, disbenefit, agency, cashability,
     confidence grades and a per-line discount schedule. All optional."""
@@ -269,6 +296,7 @@ class BusinessCaseOutcome(_Strict):
     cashable_from_year: Annotated[Years, _bounded("start_year")] = 1
     grade: Annotated[int, Field(ge=1, le=6)] | None = None
     discount_schedule: Literal["standard", "health"] = "standard"
+    value_by_year: ValueByYear | None = None
 
     @field_validator("agency")
     @classmethod
@@ -346,6 +374,12 @@ class Outcome(BusinessCaseOutcome):
 
     @model_validator(mode="after")
     def _one_value(self) -> "Outcome":
+        if self.value_by_year is not None and self.value_by_year.series is not None:
+            if self.proxy is not None or self.value is not None:  # issue 14: the series is the value
+                raise PydanticCustomError("proxy_or_value", "takes its value from the series "
+                                          "{series}: leave out `proxy` and `value`",
+                                          {"series": self.value_by_year.series})
+            return self
         if (self.proxy is None) == (self.value is None):
             which = "neither" if self.proxy is None else "both"
             raise PydanticCustomError(
@@ -484,6 +518,7 @@ class Line:
     cashable_from_year: int = 1
     grade: int | None = None
     discount_schedule: str = "standard"
+    value_index: tuple[float, ...] | None = None  # value in outcome year t / value in the start year
 
     @property
     def profile(self) -> tuple[float, ...]:
@@ -559,6 +594,54 @@ def _drop_business_defaults(outcome: dict[str, Any]) -> None:
         outcome.pop("quantity", None)
 
 
+def _horizon_of(outcome: Outcome) -> int:
+    years = outcome.cohort.funnel().years if outcome.cohort is not None else 1
+    return outcome.start_year + outcome.duration - 1 + years - 1
+
+
+def _growth(outcome: Outcome, value: float) -> dict[str, Any]:
+    """unit_value (the value in the start year) and value_index for a real growth rate."""
+    by_year = outcome.value_by_year
+    if by_year is None or by_year.real_growth is None:
+        return {}
+    from svmodel.business_case.value_series import growth_index
+
+    sign = -1.0 if outcome.disbenefit else 1.0
+    index = growth_index(by_year.real_growth, outcome.start_year, _horizon_of(outcome))
+    return {"unit_value": sign * value * (1.0 + by_year.real_growth) ** (outcome.start_year - 1),
+            "value_index": tuple(float(x) for x in index)}
+
+
+def _resolve_series_line(outcome: Outcome, library: ProxyLibrary, price_year: int,
+                         include_transfers: bool) -> Line:
+    """A line valued by a shipped series (DESNZ carbon values), rebased to the price year."""
+    from svmodel.business_case.value_series import load_series, series_index
+
+    by_year = outcome.value_by_year
+    series = load_series(by_year.series, by_year.scenario)
+    first = series.value(by_year.first_year + outcome.start_year - 1)
+    index = series_index(series, by_year.first_year, outcome.start_year, _horizon_of(outcome))
+    sign = -1.0 if outcome.disbenefit else 1.0
+    funnel = outcome.cohort.funnel() if outcome.cohort is not None else None
+    return Line(
+        id=outcome.id, stakeholder=outcome.stakeholder, outcome=outcome.outcome,
+        measure=outcome.measure or "", indicator=outcome.indicator or "",
+        quantity=funnel.quantity if funnel is not None else outcome.quantity,
+        unit_value=sign * library.deflators.rebase(first, series.price_year, price_year),
+        deadweight=outcome.deadweight, displacement=outcome.displacement,
+        attribution=outcome.attribution, drop_off=outcome.drop_off,
+        duration=outcome.duration, start_year=outcome.start_year, proxy_id="",
+        proxy_name=f"{series.name} ({series.scenario})", unit=series.unit, original_value=first,
+        original_price_year=str(series.price_year), value_type="social", beneficiary="society",
+        source=f"{series.source}; vintage {series.vintage}", url="", licence="Open Government Licence",
+        confidence="", transfer=False, benefit_area="", level="", parent="", origin="series",
+        notes=outcome.notes, counted=True, cohort=funnel, disbenefit=outcome.disbenefit,
+        agency=outcome.agency or "", cashable=outcome.cashable,
+        cashable_from_year=outcome.cashable_from_year, grade=outcome.grade,
+        discount_schedule=outcome.discount_schedule, value_index=tuple(float(x) for x in index),
+    )
+
+
 def _proxy_cashable(outcome: Outcome, library: ProxyLibrary) -> float | None:
     """The library's cashable flag as a share (true 1, false 0), when the line gives none."""
     if outcome.proxy is None:
@@ -569,6 +652,9 @@ def _proxy_cashable(outcome: Outcome, library: ProxyLibrary) -> float | None:
 
 def _resolve_line(outcome: Outcome, library: ProxyLibrary, price_year: int,
                   include_transfers: bool = False) -> Line:
+    by_year = outcome.value_by_year
+    if by_year is not None and by_year.series is not None:
+        return _resolve_series_line(outcome, library, price_year, include_transfers)
     if outcome.proxy is not None:
         proxy: Proxy = library.get(outcome.proxy)
         amount, year = proxy.value, proxy.price_year
@@ -590,11 +676,13 @@ def _resolve_line(outcome: Outcome, library: ProxyLibrary, price_year: int,
         )
     funnel = outcome.cohort.funnel() if outcome.cohort is not None else None
     sign = -1.0 if outcome.disbenefit else 1.0
+    growth = _growth(outcome, library.deflators.rebase(amount, year, price_year))
     return Line(
         id=outcome.id, stakeholder=outcome.stakeholder, outcome=outcome.outcome,
         measure=outcome.measure or "", indicator=outcome.indicator or "",
         quantity=funnel.quantity if funnel is not None else outcome.quantity,
-        unit_value=sign * library.deflators.rebase(amount, year, price_year),
+        unit_value=growth.get("unit_value", sign * library.deflators.rebase(amount, year, price_year)),
+        value_index=growth.get("value_index"),
         cohort=funnel, disbenefit=outcome.disbenefit, agency=outcome.agency or "",
         cashable=outcome.cashable if outcome.cashable is not None else _proxy_cashable(outcome, library),
         cashable_from_year=outcome.cashable_from_year,
@@ -655,6 +743,18 @@ def _business_checks(model: ScenarioModel, data: dict[str, Any]) -> list[tuple[P
                           f"grade {outcome.grade} has no correction: give confidence_grades: "
                           "{corrections: {grade: share of benefit removed}, source: ...} "
                           "(svmodel ships no default table; see docs/business-case.md)"))
+    for index, outcome in enumerate(model.outcomes):
+        by_year = outcome.value_by_year
+        if by_year is not None and by_year.series is not None:
+            from svmodel.business_case.value_series import load_series
+
+            series = load_series(by_year.series, by_year.scenario)
+            first = by_year.first_year + outcome.start_year - 1
+            last = by_year.first_year + _horizon_of(outcome) - 1
+            if first < min(series.values) or last > max(series.values):
+                found.append((("outcomes", index, "value_by_year", "first_year"),
+                              f"the line runs from {first} to {last}, but {series.name} covers "
+                              f"{min(series.values)} to {max(series.values)}"))
     ids = {o.id: o for o in model.outcomes}
     for key in model.uncertainty:
         text = str(key).strip()

@@ -56,13 +56,17 @@ class ModelArrays:
     cohorts: tuple = ()
     profiles: tuple[tuple[float, ...], ...] = ()
     health: tuple[bool, ...] = ()
+    value_index: tuple = ()  # per line: None, or value in outcome year t / start-year value
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> "ModelArrays":
         lines = scenario.lines
         deflators = scenario.library.deflators
         rebase = np.array([deflators.factor(l.original_price_year, scenario.price_year)
-                           * (-1.0 if getattr(l, "disbenefit", False) else 1.0) for l in lines])
+                           * (-1.0 if getattr(l, "disbenefit", False) else 1.0)
+                           if getattr(l, "value_index", None) is None or not l.original_value
+                           else l.unit_value / l.original_value  # issue 14: grown to the start year
+                           for l in lines])
         get = lambda name, dtype=float: np.array([getattr(l, name) for l in lines], dtype=dtype)  # noqa: E731
         model = scenario.model
         return cls(
@@ -79,6 +83,7 @@ class ModelArrays:
             cohorts=tuple(getattr(l, "cohort", None) for l in lines),
             profiles=tuple(tuple(getattr(l, "profile", (1.0,))) for l in lines),
             health=tuple(getattr(l, "discount_schedule", "standard") == "health" for l in lines),
+            value_index=tuple(getattr(l, "value_index", None) for l in lines),
         )
 
     @property
@@ -196,6 +201,23 @@ class _Discounting:
         return self.table()[..., years]
 
 
+def _indexed_annuity(lane: "_Discounting", drop_off, duration, start: int, offset: int,
+                     index: tuple[float, ...]) -> np.ndarray:
+    """sum_j (1-DO)^j x D(start + j - offset) x index[start + j] for a value that changes by
+    year (issue 14), year by year over the discount table."""
+    table = lane.table()
+    growth = 1.0 - np.asarray(drop_off, dtype=float)
+    total = 0.0
+    weight = np.ones_like(growth)
+    for j in range(int(np.max(duration))):
+        year = start + j
+        factor = index[year - 1] if year - 1 < len(index) else 1.0
+        term = weight * table[..., year - offset] * factor
+        total = total + (np.where(j < duration, term, 0.0) if np.ndim(duration) > 0 else term)
+        weight = weight * growth
+    return total
+
+
 def _cohort_quantities(arrays: ModelArrays, overrides: Overrides) -> Overrides:
     """Overrides of cohort parts (issue 14) turned into quantity overrides:
     quantity = sum over programme years of need x engagement x success."""
@@ -241,9 +263,15 @@ def evaluate(arrays: ModelArrays, overrides: Overrides | None = None) -> tuple[n
             continue
         lane = health_discounting if arrays.health and arrays.health[i] else discounting
         shares = arrays.profiles[i] if arrays.profiles else (1.0,)
-        annuity = sum(share * lane.annuity(get("drop_off"), durations[i],
-                                           int(arrays.start_year[i]) - offset + k)
-                      for k, share in enumerate(shares) if share)
+        index = arrays.value_index[i] if arrays.value_index else None
+        if index is None:
+            annuity = sum(share * lane.annuity(get("drop_off"), durations[i],
+                                               int(arrays.start_year[i]) - offset + k)
+                          for k, share in enumerate(shares) if share)
+        else:
+            annuity = sum(share * _indexed_annuity(lane, get("drop_off"), durations[i],
+                                                   int(arrays.start_year[i]) + k, offset, index)
+                          for k, share in enumerate(shares) if share)
         present_value = present_value + impact * annuity
     inputs = discounting.input_factors(arrays.input_years) @ arrays.input_amounts
     scale = overrides.get((None, "inputs"))
