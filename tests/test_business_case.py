@@ -337,3 +337,13 @@ def test_series_outside_its_years_is_a_clear_error(test_library):
         parse_scenario(SERIES.replace("first_year: 2026", "first_year: 2049"), "s.yaml", test_library)
     (problem,) = caught.value.problems
     assert problem.path == "outcomes[0].value_by_year.first_year" and "covers 2020 to 2050" in problem.message
+
+
+def test_explorer_note_shows_funnel_and_grade(hand):
+    from svmodel.explorer.business_case import line_note
+
+    care = hand.scenario.lines[0]
+    note = line_note(care)
+    assert "Cohort funnel" in note and "100 x 50% x 20% = 10" in note and "grade 2" in note
+    assert "Local authority adult social care" in note and "cashable 50% from year 2" in note
+    assert "<script" not in line_note(type("L", (), {"agency": "", "beneficiary": "<script>"})())
