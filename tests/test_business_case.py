@@ -347,3 +347,19 @@ def test_explorer_note_shows_funnel_and_grade(hand):
     assert "Cohort funnel" in note and "100 x 50% x 20% = 10" in note and "grade 2" in note
     assert "Local authority adult social care" in note and "cashable 50% from year 2" in note
     assert "<script" not in line_note(type("L", (), {"agency": "", "beneficiary": "<script>"})())
+
+
+def test_optimism_bias_table_matches_the_greenbook_package():
+    # greenbook R package tests/testthat/test-optimism_bias.R: the published capex upper bounds
+    # (HM Treasury supplementary guidance, Mott MacDonald 2002), and gb_apply_ob(c(100, 50), 0.51)
+    # = c(151, 75.5).
+    from svmodel.business_case.corrections import OptimismBiasApplied, optimism_bias_table
+
+    table = {k: v.capital_uplift for k, v in optimism_bias_table().items()}
+    assert table == {"standard_buildings": 0.24, "non_standard_buildings": 0.51,
+                     "standard_civil_engineering": 0.44, "non_standard_civil_engineering": 0.66,
+                     "equipment_development": 2.00, "outsourcing": 0.41}
+    ob = OptimismBiasApplied(0.51, "all", "non_standard_buildings", "")
+    assert [100 * ob.factor("revenue"), 50 * ob.factor("capital")] == pytest.approx([151, 75.5])
+    capital_only = OptimismBiasApplied(0.51, "capital", None, "")
+    assert capital_only.factor("revenue") == 1.0 and capital_only.factor("in_kind") == 1.0
