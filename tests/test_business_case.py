@@ -363,3 +363,18 @@ def test_optimism_bias_table_matches_the_greenbook_package():
     assert [100 * ob.factor("revenue"), 50 * ob.factor("capital")] == pytest.approx([151, 75.5])
     capital_only = OptimismBiasApplied(0.51, "capital", None, "")
     assert capital_only.factor("revenue") == 1.0 and capital_only.factor("in_kind") == 1.0
+
+
+def test_sensitivity_sweeps_single_number_cohort_parts():
+    from conftest import ROOT
+    from svmodel.scenario import load_scenario
+    from svmodel.uncertainty.sensitivity import one_way, switching_values
+
+    scenario = load_scenario(ROOT / "params" / "examples" / "reablement_business_case.yaml")
+    rows = one_way(scenario)
+    cohort = rows[rows["parameter"].str.startswith("cohort.")]
+    assert set(cohort["parameter"]) == {"cohort.engagement", "cohort.success"}  # need is a list
+    switching = switching_values(scenario).set_index(["line", "parameter"])
+    q = switching.loc[("fewer_residential_admissions", "quantity")]
+    s = switching.loc[("fewer_residential_admissions", "cohort.success")]
+    assert s["switching_value"] == pytest.approx(q["switching_value"] / q["base"] * 0.08, rel=1e-6)
