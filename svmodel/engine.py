@@ -16,7 +16,10 @@ Conventions (docs/conventions.md; docs/conventions.md states each with its sourc
   computed and reported but left out of every total (Green Book 2022, Annex A2: transfers
   are neither a cost nor a benefit to society).
 - NPV = PV - inputs; SROI ratio = PV / inputs; net ratio = NPV / inputs;
-  payback (months) = inputs / (first-year impact / 12) (SROI Guide stage 5).
+  payback (months) = inputs / (first-year impact / 12) (SROI Guide stage 5), where the "first
+  year" is the first outcome year F with a positive counted value: payback = 12 (F - 1) +
+  inputs / (value in year F / 12), so an outcome starting in year 5 cannot pay back before
+  month 49 (issue 14). When every line starts in year 1 this is the SROI Guide figure exactly.
 
 The module imports only numpy, so it can serve notebooks, widgets and batch jobs alike.
 """
@@ -36,7 +39,15 @@ GREEN_BOOK_BANDS: tuple[tuple[float, float], ...] = (
 GREEN_BOOK_HEALTH_BANDS: tuple[tuple[float, float], ...] = (
     (30, 0.015), (75, 0.0129), (125, 0.0107), (200, 0.0086), (300, 0.0064), (np.inf, 0.0043),
 )
-SCHEDULES = {"green_book": GREEN_BOOK_BANDS, "green_book_health": GREEN_BOOK_HEALTH_BANDS}
+# Issue 14: the standard schedule with the catastrophic-risk element of pure time preference
+# removed (3.0% baseline), for appraisals that model catastrophic risk explicitly (HM Treasury
+# supplementary discounting guidance; rates as bundled in the greenbook R package,
+# inst/extdata/stpr_schedule.csv, column "catastrophic").
+GREEN_BOOK_NO_CATASTROPHIC_RISK_BANDS: tuple[tuple[float, float], ...] = (
+    (30, 0.030), (75, 0.0257), (125, 0.0214), (200, 0.0171), (300, 0.0129), (np.inf, 0.0086),
+)
+SCHEDULES = {"green_book": GREEN_BOOK_BANDS, "green_book_health": GREEN_BOOK_HEALTH_BANDS,
+             "green_book_no_catastrophic_risk": GREEN_BOOK_NO_CATASTROPHIC_RISK_BANDS}
 
 Rate = float | str
 
@@ -84,6 +95,13 @@ class LineArrays:
     start_year: np.ndarray
     counted: np.ndarray | None = None  # bool per line; None counts every line
     local_share: np.ndarray | None = None  # issue 16: share kept in the area (1 - leakage); None = 1
+    # issue 14: (n, K) share of each line's quantity from programme year k (cohort funnels);
+    # None: every line's quantity counts from its start year. And lines discounted at the
+    # Green Book health schedule in a scenario otherwise at its own rate.
+    profile: np.ndarray | None = None
+    health: np.ndarray | None = None
+    # issue 14: (n, H) value in outcome year t relative to the start year (series, real growth)
+    value_index: np.ndarray | None = None
 
     @classmethod
     def from_lines(cls, lines: Sequence[object]) -> "LineArrays":
@@ -96,6 +114,7 @@ class LineArrays:
             duration=get("duration", int), start_year=get("start_year", int),
             counted=np.array([getattr(l, "counted", True) for l in lines], dtype=bool),
             local_share=np.array([getattr(l, "local_share", 1.0) for l in lines], dtype=float),
+            profile=_profiles(lines), health=_health(lines), value_index=_value_index(lines),
         )
 
     @property
@@ -110,7 +129,38 @@ class LineArrays:
         """The last year in which any outcome counts."""
         if self.duration.size == 0:
             return 0
-        return int((self.start_year + self.duration - 1).max())
+        extra = self.profile.shape[1] - 1 if self.profile is not None else 0
+        return int((self.start_year + self.duration - 1).max()) + extra
+
+
+def _profiles(lines: Sequence[object]) -> np.ndarray | None:
+    """(n, K) programme-year shares, or None when every line has one programme year."""
+    profiles = [tuple(getattr(l, "profile", (1.0,))) for l in lines]
+    width = max((len(p) for p in profiles), default=1)
+    if width == 1:
+        return None
+    out = np.zeros((len(profiles), width))
+    for i, p in enumerate(profiles):
+        out[i, :len(p)] = p
+    return out
+
+
+def _value_index(lines: Sequence[object]) -> np.ndarray | None:
+    """(n, H) per-year value multipliers, 1 where a line's value is constant; None when all are."""
+    indices = [getattr(l, "value_index", None) for l in lines]
+    if all(i is None for i in indices):
+        return None
+    width = max(len(i) for i in indices if i is not None)
+    out = np.ones((len(indices), width))
+    for row, index in enumerate(indices):
+        if index is not None:
+            out[row, :len(index)] = index
+    return out
+
+
+def _health(lines: Sequence[object]) -> np.ndarray | None:
+    flags = np.array([getattr(l, "discount_schedule", "standard") == "health" for l in lines], dtype=bool)
+    return flags if flags.any() else None
 
 
 def impacts(lines: LineArrays) -> np.ndarray:
@@ -126,10 +176,39 @@ def value_matrix(lines: LineArrays, horizon: int | None = None) -> np.ndarray:
     """Undiscounted value of each line (rows) in each year 1..horizon (columns)."""
     horizon = lines.horizon if horizon is None else horizon
     years = np.arange(1, horizon + 1)
-    elapsed = years[None, :] - lines.start_year[:, None]
+    if lines.profile is not None:  # issue 14: one wave of outcomes per programme year
+        total = np.zeros((lines.quantity.size, horizon))
+        for k in range(lines.profile.shape[1]):
+            total = total + lines.profile[:, k:k + 1] * _window(lines, years, lines.start_year + k)
+    else:
+        total = _window(lines, years, lines.start_year)
+    if lines.value_index is not None:  # issue 14: values that change by year
+        index = np.ones((lines.quantity.size, horizon))
+        width = min(horizon, lines.value_index.shape[1])
+        index[:, :width] = lines.value_index[:, :width]
+        total = total * index
+    return total
+
+
+def _window(lines: LineArrays, years: np.ndarray, start: np.ndarray) -> np.ndarray:
+    elapsed = years[None, :] - start[:, None]
     active = (elapsed >= 0) & (elapsed < lines.duration[:, None])
     decay = (1.0 - lines.drop_off[:, None]) ** np.maximum(elapsed, 0)
     return np.where(active, impacts(lines)[:, None] * decay, 0.0)
+
+
+def payback_months(year_values: np.ndarray, inputs: float) -> float | None:
+    """SROI Guide payback respecting start years: 12 (F - 1) + inputs / (value in F / 12), F the
+    first outcome year (1-based) with a positive value; None when no year has one (or the
+    figure is not representable)."""
+    positive = np.flatnonzero(np.asarray(year_values) > 0)
+    if positive.size == 0:
+        return None
+    first = int(positive[0])
+    monthly = float(year_values[first]) / 12.0
+    with np.errstate(divide="ignore", over="ignore"):
+        payback = float(12.0 * first + np.float64(inputs) / monthly)
+    return payback if np.isfinite(payback) else None
 
 
 @dataclass(frozen=True)
@@ -151,6 +230,7 @@ class EngineResult:
     sroi_ratio: float
     net_sroi_ratio: float
     payback_months: float | None  # None when there is no first-year impact
+    line_discount_factors: np.ndarray | None = None  # (n, T) when some lines use another schedule
 
     @property
     def year_values(self) -> np.ndarray:
@@ -159,6 +239,8 @@ class EngineResult:
 
     @property
     def year_present_values(self) -> np.ndarray:
+        if self.line_discount_factors is not None:
+            return self.counted @ (self.values * self.line_discount_factors)
         return self.year_values * self.discount_factors
 
 
@@ -169,6 +251,11 @@ def compute(lines: LineArrays, input_amounts: Sequence[float], input_years: Sequ
     values = value_matrix(lines, horizon)
     factors = outcome_discount_factors(rate, horizon, first_year_discounted)
     line_pv = values @ factors
+    line_factors = None
+    if lines.health is not None:  # issue 14: the health schedule for health lines only
+        health = outcome_discount_factors("green_book_health", horizon, first_year_discounted)
+        line_factors = np.where(lines.health[:, None], health[None, :], factors[None, :])
+        line_pv = (values * line_factors).sum(axis=1)
     amounts = np.asarray(input_amounts, dtype=float)
     in_years = np.asarray(input_years, dtype=int)
     in_factors = discount_factors(rate, in_years)
@@ -177,19 +264,15 @@ def compute(lines: LineArrays, input_amounts: Sequence[float], input_years: Sequ
     total_inputs = float(amounts @ in_factors)
     npv = total_pv - total_inputs
     impact = impacts(lines)
-    first_year = float(impact @ weights)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = total_pv / total_inputs if total_inputs else float("nan")
         net_ratio = npv / total_inputs if total_inputs else float("nan")
-    monthly = first_year / 12.0
-    with np.errstate(divide="ignore", over="ignore"):
-        payback = float(np.float64(total_inputs) / monthly) if monthly > 0 else None
-    if payback is not None and not np.isfinite(payback):
-        payback = None  # impact too small to pay back in any representable time
+    payback = payback_months(weights @ values, total_inputs)
     return EngineResult(
         years=np.arange(1, horizon + 1), impact=impact, values=values, discount_factors=factors,
         line_present_values=line_pv, input_amounts=amounts, input_years=in_years,
         input_discount_factors=in_factors, counted=weights, total_present_value=total_pv,
         total_inputs=total_inputs, net_present_value=npv, sroi_ratio=float(ratio),
         net_sroi_ratio=float(net_ratio), payback_months=payback,
+        line_discount_factors=line_factors,
     )

@@ -50,6 +50,7 @@ class Parameter:
     # distribution, so files that never use the parameter get the tables they always had.
     sweep: Literal["always", "when_set"] = "always"
     neutral: float | None = None
+    group: str = ""           # "cohort": a part of a line's cohort funnel (key line.cohort.need)
 
     @property
     def whole(self) -> bool:
@@ -168,6 +169,21 @@ _PARAMETERS = (
               "New Economics Foundation (2002) The Money Trail (LM3)", uncertain=False),
 )
 
+# --------------------------------------------------------------------------- issue 14
+_GMCA = ("HM Treasury / GMCA (2014), Supporting public service transformation: cost benefit "
+         "analysis guidance for local partnerships")
+_BUSINESS_CASE = (
+    Parameter("cohort.need", "Cohort (need)", "", "number", "line", 0.0, MAX_QUANTITY,
+              "The people in need who could use the service (the cohort) in a programme year",
+              _GMCA, group="cohort"),
+    Parameter("cohort.engagement", "Engagement rate", "%", "fraction", "line", 0.0, 1.0,
+              "The share of the cohort who engage with the service", _GMCA, group="cohort"),
+    Parameter("cohort.success", "Success rate", "%", "fraction", "line", 0.0, 1.0,
+              "The share of those engaged for whom the outcome is achieved (impact rate)",
+              _GMCA, group="cohort"),
+)
+_PARAMETERS = _PARAMETERS + _BUSINESS_CASE
+
 PARAMETERS: dict[str, Parameter] = {p.name: p for p in _PARAMETERS}
 
 #: The adjustments of SROI Guide stage 4, in the order the Guide applies them.
@@ -175,14 +191,17 @@ ADJUSTMENTS: tuple[str, ...] = ("deadweight", "displacement", "attribution", "dr
 #: Parameters measured as fractions 0..1 (shown as percentages).
 FRACTIONS: tuple[str, ...] = tuple(p.name for p in _PARAMETERS if p.kind == "fraction")
 #: Per-line parameters that can carry an uncertainty distribution (`line_id.parameter`).
-LINE_PARAMETERS: tuple[str, ...] = tuple(p.name for p in _PARAMETERS if p.scope == "line" and p.uncertain)
+LINE_PARAMETERS: tuple[str, ...] = tuple(p.name for p in _PARAMETERS
+                                         if p.scope == "line" and p.uncertain and not p.group)
+#: The cohort funnel's parts (issue 14): keys `outcome_id.cohort.need` etc., for lines with a funnel.
+COHORT_PARAMETERS: tuple[str, ...] = tuple(p.name for p in _PARAMETERS if p.group == "cohort")
 #: Scenario-wide parameters that can carry an uncertainty distribution.
 SCENARIO_PARAMETERS: tuple[str, ...] = tuple(p.name for p in _PARAMETERS
                                              if p.scope == "scenario" and p.uncertain)
 #: Line parameters swept on every line whatever its value (the rest only where set).
 ALWAYS_SWEPT: tuple[str, ...] = tuple(p for p in LINE_PARAMETERS if PARAMETERS[p].sweep == "always")
 #: Every parameter sensitivity analysis and Monte Carlo can vary.
-UNCERTAIN_PARAMETERS: tuple[str, ...] = LINE_PARAMETERS + SCENARIO_PARAMETERS
+UNCERTAIN_PARAMETERS: tuple[str, ...] = LINE_PARAMETERS + SCENARIO_PARAMETERS + COHORT_PARAMETERS
 
 
 def parameter(name: str) -> Parameter:

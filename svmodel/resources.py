@@ -13,6 +13,7 @@ point svmodel at them with environment variables:
 | `SVMODEL_NOTEBOOKS_DIR` | the folder of report, portfolio, explorer and tender notebooks |
 | `SVMODEL_EXAMPLES_DIR` | the example scenarios offered by the explorer |
 | `SVMODEL_LEDGER_EXAMPLE_DIR` | the partnership ledger's example (partners, returns, configuration) |
+| `SVMODEL_BUSINESS_CASE_DIR` | business case tables: agencies, optimism bias, values by year |
 
 References: the Python Packaging User Guide, "Accessing data files at runtime"
 (importlib.resources).
@@ -32,6 +33,7 @@ ENVIRONMENT = {
     "notebooks": "SVMODEL_NOTEBOOKS_DIR",
     "examples": "SVMODEL_EXAMPLES_DIR",
     "ledger": "SVMODEL_LEDGER_EXAMPLE_DIR",
+    "business_case": "SVMODEL_BUSINESS_CASE_DIR",  # issue 14: agencies, optimism bias, values by year
 }
 
 

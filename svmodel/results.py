@@ -159,6 +159,7 @@ class Results:
             "proxy_library_hash": library.content_hash,
             "proxy_packs": list(library.packs),
             "deflator_series": library.deflators.source,
+            "deflator_vintage": library.deflators.vintage,
             "scenario_file": str(self.scenario.path) if self.scenario.path else None,
             "scenario_hash": self.scenario.file_hash,
             "computed_at": self.computed_at,
@@ -206,7 +207,14 @@ class Results:
         for entry, line in zip(out["lines"], self.scenario.lines):
             entry.update({"local_share": line.local_share, "area": line.area or None,
                           "excluded_by": line.excluded_by or None})
+        out.update(self.business_case().to_dict())  # issue 14: financial and economic cases
         return json_safe(out)
+
+    def business_case(self) -> Any:
+        """The financial case, economic case and who-pays / who-benefits matrix (issue 14)."""
+        from svmodel.business_case import business_case
+
+        return business_case(self)
 
     def _breakdown_dict(self, by: str) -> dict[str, float]:
         table = self.breakdown(by)

@@ -17,6 +17,7 @@ from svmodel.commands._common import UsageError, add_proxies_option, library_fro
 from svmodel.util.formatting import money, months, percent, ratio
 from svmodel.results import BREAKDOWNS, Results, calculate
 from svmodel.util.safety import csv_text
+from svmodel.business_case.text import business_case_text
 from svmodel.scenario import load_scenario
 
 
@@ -106,6 +107,7 @@ def summary(results: Results) -> str:
                    f"in {line.original_price_year} prices; {line.source}"
                    + (f" [{line.licence}]" if line.licence else ""))
     out += _beyond_fiscal_text(results)  # issue 16
+    out += business_case_text(results.business_case(), results.sroi_ratio)  # issue 14
     if results.scenario.warnings:
         out += ["", "Warnings"] + [f"  - {w}" for w in results.scenario.warnings]
     return "\n".join(out)

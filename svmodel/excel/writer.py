@@ -15,7 +15,8 @@ audit and change any input and see the result move:
   outcome year t uses D(t) when the first year is discounted (SROI Guide stage 5), else
   D(t - 1); an input in year y uses D(y).
 - PV = sum of value x factor; NPV = PV - PV of inputs; SROI ratio = PV / PV of inputs;
-  payback (months) = PV of inputs / (first-year impact / 12) (SROI Guide stage 5).
+  payback (months) = 12 (F - 1) + PV of inputs / (value in year F / 12), F the first outcome
+  year with a positive total value (SROI Guide stage 5, respecting start years: issue 14).
 
 The figures svmodel computed at export time stand beside the live ones on the Social Return
 sheet, so any disagreement is visible.
@@ -41,6 +42,7 @@ from svmodel import __version__
 from svmodel.excel import layout as L
 from svmodel.util.atomic import write_bytes_atomic
 from svmodel.library.deflators import PriceYear
+from svmodel.excel.business_case import check_workbook_supports
 from svmodel.engine import GREEN_BOOK_BANDS, GREEN_BOOK_HEALTH_BANDS
 from svmodel.results import Results, calculate
 from svmodel.scenario import Scenario
@@ -417,7 +419,6 @@ def _social_return_sheet(wb: Workbook, scenario: Scenario, results: Results, las
     ws["C5"] = scenario.model.discounting.first_year_discounted
     for cell in ("B4", "C4"):
         ws[cell].number_format = "0.00%"
-    impacts = f"$D${first}:$D${last}"
     counted_col = _col(first_year_col + horizon + 2)
     counted = f"${counted_col}${first}:${counted_col}${last}"
     summary = (
@@ -430,7 +431,9 @@ def _social_return_sheet(wb: Workbook, scenario: Scenario, results: Results, las
          results.net_present_value, L.MONEY),
         ("SROI ratio (PV / inputs)", L.NAME_RATIO, "=B6/B7", results.sroi_ratio, "0.0000"),
         ("Net SROI ratio (NPV / inputs)", L.NAME_NET_RATIO, "=B8/B7", results.net_sroi_ratio, "0.0000"),
-        ("Payback (months)", L.NAME_PAYBACK, f"=IF(SUMPRODUCT({impacts},{counted})>0,B7/(SUMPRODUCT({impacts},{counted})/12),\"n/a\")",
+        ("Payback (months)", L.NAME_PAYBACK,
+         f"=IF({year_cols[-1]}{pv_row + 1}>0,12*({year_cols[-1]}{pv_row + 1}-1)+B7/(INDEX("
+         f"{year_cols[0]}{total_row}:{year_cols[-1]}{total_row},1,{year_cols[-1]}{pv_row + 1})/12),\"n/a\")",
          results.payback_months, "0.0"),
     )
     for row, (label, name, formula, value, fmt) in enumerate(summary, start=6):
@@ -486,6 +489,11 @@ def _social_return_sheet(wb: Workbook, scenario: Scenario, results: Results, las
         ws[f"{col}{factor_row}"].number_format = L.FACTOR
         ws[f"{col}{pv_row}"] = f"={col}{total_row}*{col}{factor_row}"
         ws[f"{col}{pv_row}"].number_format = L.MONEY
+    # First outcome year with a positive total value, carried along the row (payback, issue 14).
+    ws.cell(row=pv_row + 1, column=1, value="First year with value").font = BOLD
+    for k, col in enumerate(year_cols):
+        carried = f"{year_cols[k - 1]}{pv_row + 1}" if k else "0"
+        ws[f"{col}{pv_row + 1}"] = f"=IF({carried}>0,{carried},IF({col}{total_row}>0,{col}${header},0))"
     ws[f"{pv_col}{pv_row}"] = f"=SUM({year_cols[0]}{pv_row}:{year_cols[-1]}{pv_row})"
     ws[f"{pv_col}{pv_row}"].number_format = L.MONEY
     ws[f"D{total_row}"] = f"=SUMPRODUCT(D{first}:D{last},{counted})"
@@ -617,6 +625,7 @@ def build_workbook(scenario: Scenario, results: Results | None = None) -> Workbo
 
         raise UsageError("the Value Map workbook has no column for these yet, so its formulas would "
                          f"disagree with svmodel: {'; '.join(unsupported)}")
+    check_workbook_supports(scenario.model, str(scenario.path or "the scenario"))  # issue 14
     results = results or calculate(scenario)
     horizon = len(results.engine.years)
     top_year = max([horizon] + [item.year for item in scenario.model.inputs])

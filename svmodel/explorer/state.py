@@ -307,6 +307,12 @@ def state_to_data(scenario: Scenario, state: ExplorerState, name: str | None = N
     for outcome, line, s in zip(data["outcomes"], scenario.lines, state.lines):
         if outcome.get("wellby") and line.life_satisfaction_change:  # issue 16: a WELLBY line
             outcome["wellby"]["people"] = _plain(s.quantity / line.life_satisfaction_change)
+        elif outcome.get("cohort") is not None:  # issue 14: a moved quantity scales the cohort's need
+            if not _same(s.quantity, line.quantity) and line.quantity:
+                need = outcome["cohort"]["need"]
+                scale = s.quantity / line.quantity
+                outcome["cohort"]["need"] = ([_plain(n * scale) for n in need] if isinstance(need, list)
+                                             else _plain(need * scale))
         else:  # keeps its change in life satisfaction; the quantity control scales the people
             outcome["quantity"] = _plain(s.quantity)
         for adj in ADJUSTMENTS:

@@ -28,6 +28,7 @@ from typing import Any, Callable
 import ipywidgets as W
 
 from svmodel.parameters import ADJUSTMENTS, PARAMETERS
+from svmodel.explorer.business_case import line_note
 from svmodel.explorer.state import (
     FLAT,
     ExplorerState,
@@ -280,6 +281,7 @@ class ScenarioExplorer:
                 f"{escape_html(line.source)}" + (f" [{escape_html(line.licence)}]" if line.licence else "")
                 + (f"; confidence {escape_html(line.confidence)}" if line.confidence else "") + "</div>"
             )
+            source += line_note(line)  # issue 14: funnel, grade, agency, cashable
             panels.append(W.VBox([W.HTML(CSS + source), *controls.values()]))
         self.lines_accordion = W.Accordion(children=panels, titles=tuple(
             f"{l.id}: {l.outcome} ({l.stakeholder})" for l in scenario.lines))

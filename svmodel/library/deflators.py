@@ -80,6 +80,7 @@ class Deflators:
     published_financial: dict[str, float]
     source: str
     url: str
+    vintage: str = CALENDAR_SERIES  # the calendar series' name, e.g. HMT_QNA_Dec2025_calendar
 
     @property
     def first_year(self) -> int:
@@ -120,20 +121,49 @@ class Deflators:
         return value * self.factor(from_year, to_year)
 
 
-def load_deflators(path: Path) -> Deflators:
-    calendar: dict[int, float] = {}
+# --------------------------------------------------------------------------- vintages (issue 14)
+def is_calendar_series(name: str) -> bool:
+    """A calendar-year GDP deflator vintage: any series named HMT_..._calendar."""
+    return name.startswith("HMT_") and name.endswith("_calendar")
+
+
+def load_deflator_vintages(path: Path) -> dict[str, Deflators]:
+    """Every calendar-year vintage in the deflator file, in file order (oldest first).
+
+    Each HM Treasury release ("GDP deflators at market prices, and money GDP") is one series
+    named ``HMT_<release>_calendar``; a newer release is added as new rows with a new series
+    name, so results computed with an older vintage can still be reproduced by pinning it
+    (scenario field ``deflator_vintage``)."""
+    calendar: dict[str, dict[int, float]] = {}
+    meta: dict[str, tuple[str, str]] = {}
     financial: dict[str, float] = {}
-    source = url = ""
     with open(path, newline="", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
-            if row["series"] == CALENDAR_SERIES:
-                calendar[int(row["period"])] = float(row["index_value"])
-                source, url = row["source_title"], row["source_url"]
-            elif row["series"] == FINANCIAL_SERIES:
+            series = row["series"]
+            if is_calendar_series(series):
+                calendar.setdefault(series, {})[int(row["period"])] = float(row["index_value"])
+                meta[series] = (row["source_title"], row["source_url"])
+            elif series == FINANCIAL_SERIES:
                 financial[row["period"]] = float(row["index_value"])
     if not calendar:
-        raise ValueError(f"{path}: no rows of the calendar-year series {CALENDAR_SERIES}")
-    years = sorted(calendar)
-    if years != list(range(years[0], years[-1] + 1)):
-        raise ValueError(f"{path}: the calendar-year series has gaps")
-    return Deflators(calendar=calendar, published_financial=financial, source=source, url=url)
+        raise ValueError(f"{path}: no rows of a calendar-year series (HMT_..._calendar)")
+    out: dict[str, Deflators] = {}
+    for series, values in calendar.items():
+        years = sorted(values)
+        if years != list(range(years[0], years[-1] + 1)):
+            raise ValueError(f"{path}: the calendar-year series {series} has gaps")
+        source, url = meta[series]
+        out[series] = Deflators(calendar=values, published_financial=financial, source=source,
+                                url=url, vintage=series)
+    return out
+
+
+def newest_vintage(vintages: dict[str, Deflators]) -> Deflators:
+    """The vintage reaching the latest year; the later in the file among equals."""
+    ordered = list(vintages.values())
+    return max(reversed(ordered), key=lambda d: d.last_year) if len(ordered) > 1 else ordered[0]
+
+
+def load_deflators(path: Path) -> Deflators:
+    """The newest calendar-year vintage in the file (see `load_deflator_vintages`)."""
+    return newest_vintage(load_deflator_vintages(path))

@@ -22,9 +22,10 @@ import yaml
 
 from svmodel.errors import ProxyLibraryError
 from svmodel.resources import proxies_dir
-from svmodel.library.deflators import Deflators, PriceYear, PriceYearError, load_deflators
 from svmodel.util.inputfiles import read_bounded
 from svmodel.util.limits import MAX_CSV_BYTES, MAX_CSV_FIELD, MAX_MONEY, MAX_TABLE_ROWS
+from svmodel.library.deflators import (Deflators, PriceYear, PriceYearError, load_deflator_vintages,
+                                       newest_vintage)
 
 VALUE_TYPES = ("fiscal", "economic", "social")
 COLUMNS = (
@@ -225,6 +226,8 @@ class ProxyLibrary:
     content_hash: str
     deflators: Deflators
     packs: tuple[str, ...] = field(default=())
+    #: Every GDP deflator vintage shipped, by series name (issue 14: a scenario may pin one).
+    deflator_vintages: dict[str, Deflators] = field(default_factory=dict)
 
     def __contains__(self, proxy_id: object) -> bool:
         return proxy_id in self.proxies
@@ -287,6 +290,13 @@ class ProxyLibrary:
         digest = hashlib.sha256(self.content_hash.encode() + data).hexdigest()
         return replace(self, proxies=merged, content_hash=digest, packs=self.packs + (path.name,))
 
+    def with_deflator_vintage(self, vintage: str) -> "ProxyLibrary":
+        """This library rebasing with a pinned GDP deflator vintage; KeyError names the known ones."""
+        if vintage not in self.deflator_vintages:
+            raise KeyError(f"unknown GDP deflator vintage {vintage!r}; shipped: "
+                           f"{', '.join(self.deflator_vintages) or '(none)'}")
+        return replace(self, deflators=self.deflator_vintages[vintage])
+
 
 def _hash_files(paths: Iterable[Path]) -> str:
     digest = hashlib.sha256()
@@ -316,11 +326,13 @@ def load_library(directory: Path | None = None) -> ProxyLibrary:
                 raise ProxyLibraryError(f"{path}: proxy id {proxy.id!r} is defined twice")
             proxies[proxy.id] = proxy
     existing = files + [deflator_path]
+    vintages = load_deflator_vintages(deflator_path)
     return ProxyLibrary(
         proxies=proxies,
         version=str(manifest.get("version", "unversioned")),
         content_hash=_hash_files(existing),
-        deflators=load_deflators(deflator_path),
+        deflators=newest_vintage(vintages),
+        deflator_vintages=vintages,
     )
 
 

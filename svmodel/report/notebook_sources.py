@@ -33,6 +33,8 @@ SROI_CELLS = [
     "report.impact_map()",
     "report.value_by_year()",
     "report.breakdowns()",
+    "from svmodel.report.business_case import business_case_section\n\n"  # issue 14
+    "business_case_section(report.results)",
     "report.sensitivity()",
     "report.switching_values()",
     "report.monte_carlo_section()",

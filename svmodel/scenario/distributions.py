@@ -33,6 +33,8 @@ from scipy.special import ndtr, ndtri
 from svmodel.errors import DistributionError
 from svmodel.errors import _show as _show_path
 from svmodel.parameters import (
+    COHORT_PARAMETERS,
+    FRACTIONS,
     LINE_PARAMETERS,
     PARAMETERS,
     SCENARIO_PARAMETERS,
@@ -97,6 +99,9 @@ def parse_key(key: object) -> tuple[str | None, str]:
         extra = f"; did you mean {hint[0]!r}?" if hint else ""
         raise ValueError(f"unknown parameter {key!r}{extra}; expected 'outcome_id.parameter' "
                          f"or one of: {', '.join(SCENARIO_PARAMETERS)}")
+    for cohort_part in COHORT_PARAMETERS:  # issue 14: "line.cohort.need"
+        if key.endswith("." + cohort_part) and len(key) > len(cohort_part) + 1:
+            return key[: -len(cohort_part) - 1], cohort_part
     line, parameter = key.rsplit(".", 1)
     if parameter not in LINE_PARAMETERS:
         hint = difflib.get_close_matches(parameter, LINE_PARAMETERS, n=1)

@@ -43,9 +43,13 @@ from svmodel.scenario.problems import Problem, ScenarioError, fields_map, proble
 from svmodel.util.yamlio import Path_, YamlProblem, format_path, load_yaml
 from svmodel.util.inputfiles import read_bounded
 from svmodel.util.limits import MAX_INPUTS, MAX_MONEY, MAX_OUTCOMES, MAX_PROXY_PACKS, MAX_YAML_BYTES, MAX_YEAR
+from svmodel.scenario.cohort import CohortFunnel
+
+#: Longest multi-year programme a cohort funnel may list (issue 14).
+MAX_PROGRAMME_YEARS = 50
 
 SCHEMA_VERSIONS = (1,)
-DISCOUNT_SCHEDULES = ("green_book", "green_book_health")
+DISCOUNT_SCHEDULES = ("green_book", "green_book_health", "green_book_no_catastrophic_risk")
 
 
 # --------------------------------------------------------------------------- field types
@@ -77,6 +81,25 @@ ALLOWED: dict[str, str] = {
     "uncertainty": "a mapping from 'outcome_id.parameter' to a distribution such as {dist: uniform, low: 0.2, high: 0.4}",
     "proxies": "a list of proxy pack CSV files, relative to the scenario file",
     "value_type": "one of fiscal, economic, social",
+    "cohort": "a mapping {need, engagement, success}: need a number of people, engagement and success fractions; each may be a list with one entry per programme year",
+    "need": PARAMETERS["cohort.need"].allowed + ", or a list of them (one per programme year)",
+    "engagement": PARAMETERS["cohort.engagement"].allowed + ", or a list of them (one per programme year)",
+    "success": PARAMETERS["cohort.success"].allowed + ", or a list of them (one per programme year)",
+    "disbenefit": "true when the outcome is a loss (its value counts negative) or false",
+    "agency": "an agency id from the controlled list (see docs/business-case.md)",
+    "cashable": "the share of a fiscal saving that is cashable: " + PARAMETERS["deadweight"].allowed,
+    "cashable_from_year": "the outcome year from which the saving is cashable: " + PARAMETERS["start_year"].allowed,
+    "grade": "a GMCA confidence grade, a whole number from 1 (best evidence) to 6",
+    "discount_schedule": "standard or health (Green Book health schedule for this line)",
+    "value_by_year": "a mapping: {series: desnz_carbon, scenario: low|central|high, first_year: 2026} or {real_growth: 0.02, source: ...}",
+    "conventions": "one of svuk_2012 (default), green_book_2022, green_book_2026, gmca_cba_2014",
+    "optimism_bias": "a mapping with category (see docs/business-case.md) or uplift and source, and applies_to: capital or all",
+    "confidence_grades": "a mapping with corrections {grade 1-6: fraction} and source",
+    "corrections": "a mapping from grade (1-6) to the share of benefits removed, e.g. {1: 0, 6: 0.4}",
+    "type": "capital, revenue or in_kind",
+    "applies_to": "capital (default) or all",
+    "category": "an optimism bias category, e.g. standard_buildings",
+    "uplift": "a fraction such as 0.41",
     "include_transfers": "false (default: transfer payments are fiscal only, outside the total) or true",
     # issue 16
     "local_share": PARAMETERS["local_share"].allowed + " (1 = all the benefit stays in the area)",
@@ -95,6 +118,7 @@ ALLOWED: dict[str, str] = {
     "reason": "a text saying why the two lines are not the same benefit",
     "decision": "keep or exclude",
     "exclude": "one of the overlap's two lines",
+    "deflator_vintage": "the name of a shipped HM Treasury GDP deflator series, e.g. HMT_QNA_Dec2025_calendar",
     **{name: PARAMETERS[name].allowed for name in ADJUSTMENTS},
 }
 
@@ -226,7 +250,25 @@ def _check_price_year(value: object, library: ProxyLibrary, calendar_only: bool 
     return year
 
 
-class Input(_Strict):
+class BusinessCaseInput(_Strict):
+    """Issue 14 fields of an input (a cost): who pays and what kind of cost it is."""
+
+    agency: str | None = None
+    type: Literal["capital", "revenue", "in_kind"] = "revenue"
+
+    @field_validator("agency")
+    @classmethod
+    def _agency_known(cls, value: str | None) -> str | None:
+        from svmodel.business_case.agencies import default_agencies
+
+        agencies = default_agencies()
+        if value is not None and value not in agencies:
+            raise PydanticCustomError("unknown_agency", "unknown agency; allowed: {allowed}",
+                                      {"allowed": ", ".join(agencies)})
+        return value
+
+
+class Input(BusinessCaseInput):
     """An investment (SROI Guide stage 2: inputs), valued in the scenario's price year."""
 
     stakeholder: Text
@@ -275,7 +317,85 @@ def _wellby_quantity(data: Any) -> Any:
     return data
 
 
-class Outcome(_Strict):
+# --------------------------------------------------------------------------- issue 14: business case
+CohortNeed = Annotated[float, BeforeValidator(_number), _bounded("cohort.need")]
+CohortRate = Annotated[float, BeforeValidator(_fraction), _bounded("cohort.engagement")]
+
+
+class Cohort(_Strict):
+    """A cohort funnel: quantity = need x engagement x success (svmodel.scenario.cohort); each
+    part one number or a list with one entry per programme year."""
+
+    need: CohortNeed | Annotated[list[CohortNeed], Field(min_length=1, max_length=MAX_PROGRAMME_YEARS)]
+    engagement: CohortRate | Annotated[list[CohortRate], Field(min_length=1, max_length=MAX_PROGRAMME_YEARS)]
+    success: CohortRate | Annotated[list[CohortRate], Field(min_length=1, max_length=MAX_PROGRAMME_YEARS)]
+
+    @model_validator(mode="after")
+    def _same_years(self) -> "Cohort":
+        lengths = {len(v) for v in (self.need, self.engagement, self.success) if isinstance(v, list)}
+        if len(lengths) > 1:
+            raise PydanticCustomError(
+                "cohort_years", "the lists of need, engagement and success have different lengths "
+                "({lengths}); give one entry per programme year in each, or a single number",
+                {"lengths": ", ".join(map(str, sorted(lengths)))})
+        return self
+
+    def funnel(self) -> CohortFunnel:
+        return CohortFunnel.from_parts(self.need, self.engagement, self.success)
+
+
+class ValueByYear(_Strict):
+    """A value that changes by year: a shipped series (first_year = the calendar year of
+    outcome year 1) or a real growth rate with its source (svmodel.business_case.value_series)."""
+
+    series: str | None = None
+    scenario: Literal["low", "central", "high"] = "central"
+    first_year: int | None = None
+    real_growth: Annotated[float, BeforeValidator(_fraction), Field(ge=-0.5, le=0.5)] | None = None
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _series_or_growth(self) -> "ValueByYear":
+        from svmodel.business_case.value_series import SERIES_FILES
+
+        if (self.series is None) == (self.real_growth is None):
+            raise PydanticCustomError("ob_choice", "give exactly one of `series` (one of {names}, with "
+                                      "first_year) or `real_growth` (with its source)",
+                                      {"names": ", ".join(SERIES_FILES)})
+        if self.series is not None and (self.series not in SERIES_FILES or self.first_year is None):
+            raise PydanticCustomError("ob_choice", "a series must be one of {names} and needs first_year, "
+                                      "the calendar year of outcome year 1", {"names": ", ".join(SERIES_FILES)})
+        if self.real_growth is not None and not self.source:
+            raise PydanticCustomError("ob_choice", "a real growth rate needs its `source`")
+        return self
+
+
+class BusinessCaseOutcome(_Strict):
+    """Issue 14 fields of an outcome line: cohort funnel, disbenefit, agency, cashability,
+    confidence grades and a per-line discount schedule. All optional."""
+
+    cohort: Cohort | None = None
+    disbenefit: bool = False
+    agency: str | None = None
+    cashable: Fraction | None = None
+    cashable_from_year: Annotated[Years, _bounded("start_year")] = 1
+    grade: Annotated[int, Field(ge=1, le=6)] | None = None
+    discount_schedule: Literal["standard", "health"] = "standard"
+    value_by_year: ValueByYear | None = None
+
+    @field_validator("agency")
+    @classmethod
+    def _agency_known(cls, value: str | None) -> str | None:
+        from svmodel.business_case.agencies import default_agencies
+
+        agencies = default_agencies()
+        if value is not None and value not in agencies:
+            raise PydanticCustomError("unknown_agency", "unknown agency; allowed: {allowed}",
+                                      {"allowed": ", ".join(agencies)})
+        return value
+
+
+class Outcome(BusinessCaseOutcome):
     """One outcome line of the impact map (SROI Guide stages 2-4)."""
 
     id: Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_\-]*$")]
@@ -283,7 +403,7 @@ class Outcome(_Strict):
     outcome: Text
     measure: str | None = None
     indicator: str | None = None
-    quantity: Quantity
+    quantity: Quantity | None = None  # or a cohort funnel (issue 14)
     proxy: str | None = None
     value: InlineValue | None = None
     deadweight: Fraction = 0.0
@@ -314,14 +434,38 @@ class Outcome(_Strict):
                 "unknown proxy id{hint}",
                 {"hint": f"; closest ids: {', '.join(hint)}" if hint else "; see `svmodel proxies --search`"},
             )
-        if value is not None and not library.deflators.covers(library.proxies[value].price_year):
-            raise PydanticCustomError(
-                "price_year_range",
-                "proxy in {year} prices, outside the GDP deflator series ({allowed}), so it cannot "
-                "be rebased; choose another proxy or give an inline value",
-                {"year": library.proxies[value].price_year.label,
-                 "allowed": library.deflators.allowed_text(library.proxies[value].price_year.financial)})
         return value
+
+    @field_validator("proxy")
+    @classmethod
+    def _proxy_priced_in_series(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """A proxy priced outside the GDP deflator series cannot be rebased (issue 14)."""
+        library = _library(info)
+        if value is not None and value in library:
+            year = library.get(value).price_year
+            deflators = library.deflators
+            if not deflators.covers(year):
+                raise PydanticCustomError(
+                    "proxy_price_year",
+                    "proxy is priced in {year}, outside the GDP deflator series {vintage} "
+                    "({allowed}), so it cannot be rebased; choose another proxy, give an inline "
+                    "value priced in a covered year, or pin a deflator vintage that covers it "
+                    "(deflator_vintage)",
+                    {"year": year.label, "vintage": deflators.vintage,
+                     "allowed": f"{deflators.allowed_text(False)}, or {deflators.allowed_text(True)}"},
+                )
+        return value
+
+    @model_validator(mode="after")
+    def _quantity_or_cohort(self) -> "Outcome":
+        if (self.quantity is None) == (self.cohort is None):
+            which = "neither `quantity` nor `cohort`" if self.quantity is None else "both `quantity` and `cohort`"
+            raise PydanticCustomError(
+                "quantity_or_cohort",
+                "gives {which}: give exactly one, a quantity or a cohort funnel "
+                "(need, engagement, success; quantity = need x engagement x success)",
+                {"which": which})
+        return self
 
     @model_validator(mode="after")
     def _within_horizon(self) -> "Outcome":
@@ -336,6 +480,12 @@ class Outcome(_Strict):
 
     @model_validator(mode="after")
     def _one_value(self) -> "Outcome":
+        if self.value_by_year is not None and self.value_by_year.series is not None:
+            if self.proxy is not None or self.value is not None:  # issue 14: the series is the value
+                raise PydanticCustomError("proxy_or_value", "takes its value from the series "
+                                          "{series}: leave out `proxy` and `value`",
+                                          {"series": self.value_by_year.series})
+            return self
         if (self.proxy is None) == (self.value is None):
             which = "neither" if self.proxy is None else "both"
             raise PydanticCustomError(
@@ -354,7 +504,46 @@ class Discounting(_Strict):
     first_year_discounted: bool = True
 
 
-class ScenarioModel(_Strict):
+class OptimismBias(_Strict):
+    """Green Book optimism bias on costs: a published category's uplift, or an own uplift with
+    its source (HM Treasury supplementary guidance, Mott MacDonald 2002)."""
+
+    category: str | None = None
+    uplift: Annotated[float, BeforeValidator(_fraction), Field(ge=0, le=10)] | None = None
+    source: str = ""
+    applies_to: Literal["capital", "all"] = "capital"
+
+    @model_validator(mode="after")
+    def _category_or_uplift(self) -> "OptimismBias":
+        from svmodel.business_case.corrections import optimism_bias_table
+
+        if (self.category is None) == (self.uplift is None):
+            raise PydanticCustomError("ob_choice", "give exactly one of `category` (a published "
+                                      "category) or `uplift` with its `source`")
+        if self.category is not None and self.category not in optimism_bias_table():
+            raise PydanticCustomError("unknown_agency", "unknown optimism bias category; allowed: {allowed}",
+                                      {"allowed": ", ".join(optimism_bias_table())})
+        if self.uplift is not None and not self.source:
+            raise PydanticCustomError("ob_choice", "an own uplift needs its `source`")
+        return self
+
+
+class ConfidenceGrades(_Strict):
+    """The benefit correction for each GMCA confidence grade 1-6, with its source."""
+
+    corrections: dict[Annotated[int, Field(ge=1, le=6)], Fraction]
+    source: Text
+
+
+class BusinessCaseScenario(_Strict):
+    """Issue 14 scenario fields: convention profile, optimism bias, confidence grade table."""
+
+    conventions: Literal["svuk_2012", "green_book_2022", "green_book_2026", "gmca_cba_2014"] = "svuk_2012"
+    optimism_bias: OptimismBias | None = None
+    confidence_grades: ConfidenceGrades | None = None
+
+
+class ScenarioModel(BusinessCaseScenario):
     """The scenario file, version 1 (docs/scenario-files.md)."""
 
     svmodel: int
@@ -366,6 +555,7 @@ class ScenarioModel(_Strict):
     discounting: Discounting = Discounting()
     proxies: list[str] = []
     include_transfers: bool = False
+    deflator_vintage: str | None = None  # issue 14: pin an HM Treasury GDP deflator release
     inputs: Annotated[list[Input], Field(min_length=1, max_length=MAX_INPUTS)]
     outcomes: Annotated[list[Outcome], Field(min_length=1, max_length=MAX_OUTCOMES)]
     # Parsed once, in validate_data, by svmodel.scenario.uncertainty_spec.parse_uncertainty (issue 16:
@@ -436,6 +626,20 @@ class Line:
     wellby_people: float | None = None  # a wellbeing (WELLBY) line: people ...
     life_satisfaction_change: float | None = None  # ... and their change on the 0-10 scale
     excluded_by: str = ""  # the overlap decision that left this line out of totals
+    # issue 14: business case fields (see BusinessCaseOutcome)
+    cohort: CohortFunnel | None = None
+    disbenefit: bool = False
+    agency: str = ""
+    cashable: float | None = None
+    cashable_from_year: int = 1
+    grade: int | None = None
+    discount_schedule: str = "standard"
+    value_index: tuple[float, ...] | None = None  # value in outcome year t / value in the start year
+
+    @property
+    def profile(self) -> tuple[float, ...]:
+        """Each programme year's share of the quantity (one year unless a cohort lists years)."""
+        return tuple(float(x) for x in self.cohort.profile) if self.cohort else (1.0,)
 
 
 @dataclass(frozen=True)
@@ -477,6 +681,7 @@ class Scenario:
 def scenario_to_dict(model: ScenarioModel) -> dict[str, Any]:
     data = model.model_dump(mode="python", exclude_defaults=False)
     for outcome in data["outcomes"]:
+        _drop_business_defaults(outcome)
         if outcome.get("value") is None:
             outcome.pop("value", None)
         if outcome.get("proxy") is None:
@@ -499,11 +704,89 @@ def scenario_to_dict(model: ScenarioModel) -> dict[str, Any]:
     for key in ("area", "overlaps", "lm3"):
         if not data.get(key):
             data.pop(key, None)
+    if data.get("deflator_vintage") is None:
+        data.pop("deflator_vintage", None)
+    for key, default in BusinessCaseScenario().model_dump().items():  # issue 14: unset fields
+        if data.get(key) == default:
+            data.pop(key, None)
+    for item in data["inputs"]:
+        for key, default in BusinessCaseInput().model_dump().items():
+            if item.get(key) == default:
+                item.pop(key, None)
     return data
+
+
+def _drop_business_defaults(outcome: dict[str, Any]) -> None:
+    """Leave issue 14's optional outcome fields out of a saved file when they are unset."""
+    defaults = BusinessCaseOutcome().model_dump()
+    for key, default in defaults.items():
+        if key in outcome and outcome[key] == default:
+            outcome.pop(key)
+    if outcome.get("quantity") is None:
+        outcome.pop("quantity", None)
+
+
+def _horizon_of(outcome: Outcome) -> int:
+    years = outcome.cohort.funnel().years if outcome.cohort is not None else 1
+    return outcome.start_year + outcome.duration - 1 + years - 1
+
+
+def _growth(outcome: Outcome, value: float) -> dict[str, Any]:
+    """unit_value (the value in the start year) and value_index for a real growth rate."""
+    by_year = outcome.value_by_year
+    if by_year is None or by_year.real_growth is None:
+        return {}
+    from svmodel.business_case.value_series import growth_index
+
+    sign = -1.0 if outcome.disbenefit else 1.0
+    index = growth_index(by_year.real_growth, outcome.start_year, _horizon_of(outcome))
+    return {"unit_value": sign * value * (1.0 + by_year.real_growth) ** (outcome.start_year - 1),
+            "value_index": tuple(float(x) for x in index)}
+
+
+def _resolve_series_line(outcome: Outcome, library: ProxyLibrary, price_year: int,
+                         include_transfers: bool) -> Line:
+    """A line valued by a shipped series (DESNZ carbon values), rebased to the price year."""
+    from svmodel.business_case.value_series import load_series, series_index
+
+    by_year = outcome.value_by_year
+    series = load_series(by_year.series, by_year.scenario)
+    first = series.value(by_year.first_year + outcome.start_year - 1)
+    index = series_index(series, by_year.first_year, outcome.start_year, _horizon_of(outcome))
+    sign = -1.0 if outcome.disbenefit else 1.0
+    funnel = outcome.cohort.funnel() if outcome.cohort is not None else None
+    return Line(
+        id=outcome.id, stakeholder=outcome.stakeholder, outcome=outcome.outcome,
+        measure=outcome.measure or "", indicator=outcome.indicator or "",
+        quantity=funnel.quantity if funnel is not None else outcome.quantity,
+        unit_value=sign * library.deflators.rebase(first, series.price_year, price_year),
+        deadweight=outcome.deadweight, displacement=outcome.displacement,
+        attribution=outcome.attribution, drop_off=outcome.drop_off,
+        duration=outcome.duration, start_year=outcome.start_year, proxy_id="",
+        proxy_name=f"{series.name} ({series.scenario})", unit=series.unit, original_value=first,
+        original_price_year=str(series.price_year), value_type="social", beneficiary="society",
+        source=f"{series.source}; vintage {series.vintage}", url="", licence="Open Government Licence",
+        confidence="", transfer=False, benefit_area="", level="", parent="", origin="series",
+        notes=outcome.notes, counted=True, cohort=funnel, disbenefit=outcome.disbenefit,
+        agency=outcome.agency or "", cashable=outcome.cashable,
+        cashable_from_year=outcome.cashable_from_year, grade=outcome.grade,
+        discount_schedule=outcome.discount_schedule, value_index=tuple(float(x) for x in index),
+    )
+
+
+def _proxy_cashable(outcome: Outcome, library: ProxyLibrary) -> float | None:
+    """The library's cashable flag as a share (true 1, false 0), when the line gives none."""
+    if outcome.proxy is None:
+        return None
+    flag = library.get(outcome.proxy).cashable
+    return None if flag is None else float(flag)
 
 
 def _resolve_line(outcome: Outcome, library: ProxyLibrary, price_year: int,
                   include_transfers: bool = False) -> Line:
+    by_year = outcome.value_by_year
+    if by_year is not None and by_year.series is not None:
+        return _resolve_series_line(outcome, library, price_year, include_transfers)
     if outcome.proxy is not None:
         proxy: Proxy = library.get(outcome.proxy)
         amount, year = proxy.value, proxy.price_year
@@ -523,11 +806,19 @@ def _resolve_line(outcome: Outcome, library: ProxyLibrary, price_year: int,
             url=inline.url, licence=inline.licence, confidence="", transfer=False,
             benefit_area="", level="", parent="", origin="scenario",
         )
+    funnel = outcome.cohort.funnel() if outcome.cohort is not None else None
+    sign = -1.0 if outcome.disbenefit else 1.0
+    growth = _growth(outcome, library.deflators.rebase(amount, year, price_year))
     return Line(
         id=outcome.id, stakeholder=outcome.stakeholder, outcome=outcome.outcome,
         measure=outcome.measure or "", indicator=outcome.indicator or "",
-        quantity=outcome.quantity,
-        unit_value=library.deflators.rebase(amount, year, price_year),
+        quantity=funnel.quantity if funnel is not None else outcome.quantity,
+        unit_value=growth.get("unit_value", sign * library.deflators.rebase(amount, year, price_year)),
+        value_index=growth.get("value_index"),
+        cohort=funnel, disbenefit=outcome.disbenefit, agency=outcome.agency or "",
+        cashable=outcome.cashable if outcome.cashable is not None else _proxy_cashable(outcome, library),
+        cashable_from_year=outcome.cashable_from_year,
+        grade=outcome.grade, discount_schedule=outcome.discount_schedule,
         deadweight=outcome.deadweight, displacement=outcome.displacement,
         attribution=outcome.attribution, drop_off=outcome.drop_off,
         duration=outcome.duration, start_year=outcome.start_year,
@@ -574,6 +865,79 @@ def _cross_checks(data: dict[str, Any]) -> list[tuple[Path_, str]]:
     return found
 
 
+# --------------------------------------------------------------------------- issue 14 checks
+def _business_checks(model: ScenarioModel, data: dict[str, Any]) -> list[tuple[Path_, str]]:
+    """Grades need a correction table; cohort distributions need a cohort part that is one
+    number; a convention profile fixes discounting, so the file may not set it differently."""
+    found: list[tuple[Path_, str]] = []
+    table = model.confidence_grades
+    for index, outcome in enumerate(model.outcomes):
+        if outcome.grade is not None and (table is None or outcome.grade not in table.corrections):
+            found.append((("outcomes", index, "grade"),
+                          f"grade {outcome.grade} has no correction: give confidence_grades: "
+                          "{corrections: {grade: share of benefit removed}, source: ...} "
+                          "(svmodel ships no default table; see docs/business-case.md)"))
+    for index, outcome in enumerate(model.outcomes):
+        by_year = outcome.value_by_year
+        if by_year is not None and by_year.series is not None:
+            from svmodel.business_case.value_series import load_series
+
+            series = load_series(by_year.series, by_year.scenario)
+            first = by_year.first_year + outcome.start_year - 1
+            last = by_year.first_year + _horizon_of(outcome) - 1
+            if first < min(series.values) or last > max(series.values):
+                found.append((("outcomes", index, "value_by_year", "first_year"),
+                              f"the line runs from {first} to {last}, but {series.name} covers "
+                              f"{min(series.values)} to {max(series.values)}"))
+    ids = {o.id: o for o in model.outcomes}
+    for key in model.uncertainty:
+        text = str(key).strip()
+        for part in ("need", "engagement", "success"):
+            suffix = f".cohort.{part}"
+            if text.endswith(suffix) and text[: -len(suffix)] in ids:
+                outcome = ids[text[: -len(suffix)]]
+                if outcome.cohort is None:
+                    found.append((("uncertainty", key), f"outcome {outcome.id!r} has no cohort funnel; "
+                                  "give it cohort: {need, engagement, success} or vary its quantity"))
+                elif isinstance(getattr(outcome.cohort, part), list):
+                    found.append((("uncertainty", key), f"the cohort's {part} is a list by programme "
+                                  "year; a distribution applies only to a single number"))
+        if text.endswith(".quantity") and text[: -len(".quantity")] in ids:
+            if ids[text[: -len(".quantity")]].cohort is not None:
+                found.append((("uncertainty", key), "this outcome's quantity comes from its cohort "
+                              "funnel; vary cohort.need, cohort.engagement or cohort.success instead"))
+    profile = CONVENTION_PROFILES.get(model.conventions)
+    given = data.get("discounting") if isinstance(data.get("discounting"), dict) else {}
+    if profile is not None:
+        for name, fixed in (("rate", profile[0]), ("first_year_discounted", profile[1])):
+            if name in given and getattr(model.discounting, name) != fixed:
+                found.append((("discounting", name),
+                              f"conventions {model.conventions} fixes {name} to {fixed!r}; leave it "
+                              f"out or use conventions: svuk_2012"))
+    return found
+
+
+#: Discounting fixed by each convention profile (rate, first_year_discounted); svuk_2012 keeps
+#: the file's own. Green Book 2022 Annex A6 and 2026 chapter 6: the declining STPR schedule,
+#: the first year as year 0 (undiscounted). The GMCA CBA guidance (2014) is based on the Green
+#: Book method and follows it. docs/conventions.md states each with its source.
+CONVENTION_PROFILES: dict[str, tuple[float | str, bool]] = {
+    "green_book_2022": ("green_book", False),
+    "green_book_2026": ("green_book", False),
+    "gmca_cba_2014": ("green_book", False),
+}
+
+
+def apply_conventions(model: ScenarioModel) -> ScenarioModel:
+    """The model with its convention profile's discounting (unchanged for svuk_2012)."""
+    profile = CONVENTION_PROFILES.get(model.conventions)
+    if profile is None:
+        return model
+    rate, first = profile
+    discounting = model.discounting.model_copy(update={"rate": rate, "first_year_discounted": first})
+    return model.model_copy(update={"discounting": discounting})
+
+
 def _translate(error: dict[str, Any], data: Any) -> tuple[Path_, str]:
     """Scenario-specific wording first, then the shared translation (svmodel.scenario.problems)."""
     loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-")))
@@ -581,7 +945,7 @@ def _translate(error: dict[str, Any], data: Any) -> tuple[Path_, str]:
     name = next((p for p in reversed(loc) if isinstance(p, str)), "")
     found, raw = raw_at(data, loc)
     shown = repr(raw) if found else repr(error.get("input"))
-    if kind == "proxy_or_value":
+    if kind in ("proxy_or_value", "quantity_or_cohort", "ob_choice"):
         return loc, f"this outcome {error['msg']}"
     if kind == "too_short" and name == "inputs":
         return loc, f"the list is empty; expected {ALLOWED[name]}; without inputs the SROI ratio is undefined"
@@ -596,7 +960,7 @@ def _translate(error: dict[str, Any], data: Any) -> tuple[Path_, str]:
     if kind in ("wellby_quantity", "lm3_income", "lm3_spend", "overlap_exclude"):  # issue 16
         return loc, f"this {'outcome' if kind == 'wellby_quantity' else 'entry'} {error['msg']}" \
             if kind == "wellby_quantity" else error["msg"]
-    if kind in ("unknown_proxy", "price_year_range"):
+    if kind in ("unknown_proxy", "price_year_range", "proxy_price_year", "unknown_agency", "cohort_years"):
         return loc, f"{shown}: {error['msg']}"
     if kind == "string_pattern_mismatch":
         return loc, f"{shown} is not a valid id; expected {ALLOWED.get(name, '')}"
@@ -649,6 +1013,13 @@ def validate_data(data: Any, library: ProxyLibrary | None = None, filename: str 
                 raise ScenarioError([problem(("proxies", index), f"cannot load proxy pack {pack_path}: "
                                                                  f"{exc.strerror or exc}")]) from None
 
+    # A pinned GDP deflator vintage (issue 14) replaces the newest one before validation.
+    vintage = data.get("deflator_vintage")
+    if vintage is not None:
+        try:
+            library = library.with_deflator_vintage(str(vintage))
+        except KeyError as exc:
+            raise ScenarioError([problem(("deflator_vintage",), f"{vintage!r}: {exc.args[0]}")])
     problems: list[tuple[Path_, str]] = []
     model: ScenarioModel | None = None
     try:
@@ -660,11 +1031,14 @@ def validate_data(data: Any, library: ProxyLibrary | None = None, filename: str 
     problems += uncertainty_problems
     if model is not None:
         problems += _place_checks(model)
+    if model is not None:
+        problems += _business_checks(model, data)
     if problems:
         listed = sorted({(format_path(loc), msg): problem(loc, msg) for loc, msg in problems}.values(),
                         key=lambda p: (p.line or 0, p.path))
         raise ScenarioError(listed)
     assert model is not None
+    model = apply_conventions(model)
     resolved = tuple(_resolve_line(o, library, model.price_year, model.include_transfers)
                      for o in model.outcomes)
     resolved = tuple(replace(line, area=line.area or model.area) for line in resolved)

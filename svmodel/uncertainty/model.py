@@ -20,7 +20,7 @@ Book (2022) Annex A6 (discount rates and the declining schedule).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -52,12 +52,22 @@ class ModelArrays:
     rate: float | str  # a flat rate or a schedule name
     first_year_discounted: bool
     local_share: np.ndarray | None = None  # issue 16: 1 - leakage per line (None: all 1)
+    # issue 14: cohort funnels (None where a line has none), programme-year shares, and lines
+    # on the Green Book health schedule (their discounting ignores discount_rate overrides).
+    cohorts: tuple = ()
+    profiles: tuple[tuple[float, ...], ...] = ()
+    health: tuple[bool, ...] = ()
+    value_index: tuple = ()  # per line: None, or value in outcome year t / start-year value
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> "ModelArrays":
         lines = scenario.lines
         deflators = scenario.library.deflators
-        rebase = np.array([deflators.factor(l.original_price_year, scenario.price_year) for l in lines])
+        rebase = np.array([deflators.factor(l.original_price_year, scenario.price_year)
+                           * (-1.0 if getattr(l, "disbenefit", False) else 1.0)
+                           if getattr(l, "value_index", None) is None or not l.original_value
+                           else l.unit_value / l.original_value  # issue 14: grown to the start year
+                           for l in lines])
         get = lambda name, dtype=float: np.array([getattr(l, name) for l in lines], dtype=dtype)  # noqa: E731
         model = scenario.model
         return cls(
@@ -72,6 +82,10 @@ class ModelArrays:
             rate=model.discounting.rate,
             first_year_discounted=model.discounting.first_year_discounted,
             local_share=np.array([getattr(l, "local_share", 1.0) for l in lines], dtype=float),
+            cohorts=tuple(getattr(l, "cohort", None) for l in lines),
+            profiles=tuple(tuple(getattr(l, "profile", (1.0,))) for l in lines),
+            health=tuple(getattr(l, "discount_schedule", "standard") == "health" for l in lines),
+            value_index=tuple(getattr(l, "value_index", None) for l in lines),
         )
 
     @property
@@ -108,6 +122,11 @@ class ModelArrays:
             return float(self.original_value[line])
         if parameter == "local_share" and self.local_share is None:
             return 1.0
+        if parameter.startswith("cohort."):
+            cohort = self.cohorts[line] if self.cohorts else None
+            if cohort is None:
+                raise KeyError(f"{self.ids[line]} has no cohort funnel")
+            return float(getattr(cohort, parameter.split(".", 1)[1])[0])
         return float(getattr(self, parameter)[line])
 
 
@@ -186,6 +205,36 @@ class _Discounting:
         return self.table()[..., years]
 
 
+def _indexed_annuity(lane: "_Discounting", drop_off, duration, start: int, offset: int,
+                     index: tuple[float, ...]) -> np.ndarray:
+    """sum_j (1-DO)^j x D(start + j - offset) x index[start + j] for a value that changes by
+    year (issue 14), year by year over the discount table."""
+    table = lane.table()
+    growth = 1.0 - np.asarray(drop_off, dtype=float)
+    total = 0.0
+    weight = np.ones_like(growth)
+    for j in range(int(np.max(duration))):
+        year = start + j
+        factor = index[year - 1] if year - 1 < len(index) else 1.0
+        term = weight * table[..., year - offset] * factor
+        total = total + (np.where(j < duration, term, 0.0) if np.ndim(duration) > 0 else term)
+        weight = weight * growth
+    return total
+
+
+def _cohort_quantities(arrays: ModelArrays, overrides: Overrides) -> Overrides:
+    """Overrides of cohort parts (issue 14) turned into quantity overrides:
+    quantity = sum over programme years of need x engagement x success."""
+    parts = [k for k in overrides if k[0] is not None and k[1].startswith("cohort.")]
+    if not parts:
+        return overrides
+    out = {k: v for k, v in overrides.items() if k not in parts}
+    for line in sorted({k[0] for k in parts}):
+        given = {k[1].split(".", 1)[1]: np.asarray(overrides[k], dtype=float) for k in parts if k[0] == line}
+        out[(line, "quantity")] = np.asarray(arrays.cohorts[line].quantity_with(given), dtype=float)
+    return out
+
+
 def evaluate(arrays: ModelArrays, overrides: Overrides | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Present value of outcomes and of inputs for every case.
 
@@ -194,14 +243,17 @@ def evaluate(arrays: ModelArrays, overrides: Overrides | None = None) -> tuple[n
     values. `value` overrides are in the proxy's own price year and are rebased here.
     Returns two arrays of length `cases`.
     """
-    overrides = overrides or {}
+    overrides = _cohort_quantities(arrays, overrides or {})
     cases = _case_count(overrides)
     offset = 0 if arrays.first_year_discounted else 1
     durations = [overrides.get((i, "duration"), arrays.duration[i]) for i in range(len(arrays.ids))]
-    tops = [int(arrays.start_year[i]) - offset + int(np.max(d)) - 1 for i, d in enumerate(durations)]
+    extra = [len(arrays.profiles[i]) - 1 if arrays.profiles else 0 for i in range(len(arrays.ids))]
+    tops = [int(arrays.start_year[i]) - offset + int(np.max(d)) - 1 + extra[i] for i, d in enumerate(durations)]
     top = max(tops + [int(arrays.input_years.max()) if arrays.input_years.size else 0, 1])
     rate = overrides.get((None, "discount_rate"))
     discounting = _Discounting(arrays, None if rate is None else np.asarray(rate, dtype=float), top)
+    health_discounting = (_Discounting(replace(arrays, rate="green_book_health"), None, top)
+                          if any(arrays.health) else discounting)
 
     present_value = np.zeros(cases)
     for i in range(len(arrays.ids)):
@@ -215,8 +267,17 @@ def evaluate(arrays: ModelArrays, overrides: Overrides | None = None) -> tuple[n
             impact = impact * get("local_share")  # issue 16: leakage
         if arrays.counted[i] == 0 or (np.ndim(impact) == 0 and impact == 0):
             continue
-        annuity = discounting.annuity(get("drop_off"), durations[i],
-                                      int(arrays.start_year[i]) - offset)
+        lane = health_discounting if arrays.health and arrays.health[i] else discounting
+        shares = arrays.profiles[i] if arrays.profiles else (1.0,)
+        index = arrays.value_index[i] if arrays.value_index else None
+        if index is None:
+            annuity = sum(share * lane.annuity(get("drop_off"), durations[i],
+                                               int(arrays.start_year[i]) - offset + k)
+                          for k, share in enumerate(shares) if share)
+        else:
+            annuity = sum(share * _indexed_annuity(lane, get("drop_off"), durations[i],
+                                                   int(arrays.start_year[i]) + k, offset, index)
+                          for k, share in enumerate(shares) if share)
         present_value = present_value + impact * annuity
     inputs = discounting.input_factors(arrays.input_years) @ arrays.input_amounts
     scale = overrides.get((None, "inputs"))

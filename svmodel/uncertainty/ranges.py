@@ -54,7 +54,17 @@ def all_keys(arrays: ModelArrays, given: dict[Key, Distribution] | None = None) 
         return p in ALWAYS_SWEPT or (i, p) in given or arrays.base((i, p)) != PARAMETERS[p].neutral
 
     keys: list[Key] = [(i, p) for i in range(len(arrays.ids)) for p in LINE_PARAMETERS if swept(i, p)]
+    keys += _cohort_keys(arrays)
     return keys + [(None, p) for p in SCENARIO_PARAMETERS]
+
+
+def _cohort_keys(arrays: ModelArrays) -> list[Key]:
+    """Issue 14: the single-number parts of each line's cohort funnel."""
+    out: list[Key] = []
+    for i, cohort in enumerate(arrays.cohorts):
+        if cohort is not None:
+            out += [(i, f"cohort.{part}") for part in ("need", "engagement", "success") if cohort.scalar(part)]
+    return out
 
 
 def scenario_distributions(scenario: Scenario, arrays: ModelArrays) -> dict[Key, Distribution]:
@@ -90,7 +100,7 @@ def default_range(scenario: Scenario, arrays: ModelArrays, key: Key) -> Range:
     """The documented default one-way range of a parameter."""
     line, parameter = key
     base = arrays.base(key)
-    if parameter == "quantity":
+    if parameter in ("quantity", "cohort.need"):
         return Range(base * (1 - QUANTITY_SPREAD), base * (1 + QUANTITY_SPREAD), "default +/-20%")
     if parameter == "value":
         proxy = _proxy_range(scenario, line) if line is not None else None
