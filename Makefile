@@ -31,7 +31,7 @@ system-deps:
 # warnings are errors. Offline; open docs/_build/html/index.html. tests/test_docs.py runs the
 # same build in `make test`. SVMODEL_DOCS_EXECUTE=off skips the tutorials while editing.
 docs: $(STAMP)
-	$(BIN)/python -m sphinx -W --keep-going -E -q -b html docs docs/_build/html
+	$(BIN)/python -m sphinx -W --keep-going -E -q -j auto -b html docs docs/_build/html
 	@echo "site: docs/_build/html/index.html"
 
 test: $(STAMP) system-deps

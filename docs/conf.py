@@ -69,7 +69,7 @@ autosummary_imported_members = False
 autodoc_default_options = {"members": True, "show-inheritance": True}
 autodoc_member_order = "bysource"
 autodoc_typehints = "signature"
-autodoc_preserve_defaults = True
+
 # Document svmodel's own docstrings, not those of the libraries it subclasses (papermill, ...).
 autodoc_inherit_docstrings = False
 autoclass_content = "both"

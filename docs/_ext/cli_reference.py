@@ -55,7 +55,8 @@ def walk(parser: argparse.ArgumentParser, words: tuple[str, ...] = (), help: str
 def _argument_rows(parser: argparse.ArgumentParser) -> list[tuple[str, str]]:
     rows = []
     for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction) or action.help == argparse.SUPPRESS:
+        if isinstance(action, (argparse._SubParsersAction, argparse._HelpAction)) \
+                or action.help == argparse.SUPPRESS:
             continue
         if action.option_strings:
             metavar = ""
@@ -74,7 +75,7 @@ def _argument_rows(parser: argparse.ArgumentParser) -> list[tuple[str, str]]:
             extras.append("one of: " + ", ".join(map(str, action.choices)))
         if action.required and action.option_strings:
             extras.append("required")
-        if action.default not in (None, False, argparse.SUPPRESS) and action.nargs != 0:
+        if action.default not in (None, False, "", [], (), argparse.SUPPRESS) and action.nargs != 0:
             extras.append(f"default: {action.default}")
         if extras:
             text = f"{text} ({'; '.join(extras)})" if text else "; ".join(extras)
