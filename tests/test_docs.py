@@ -8,6 +8,7 @@ import argparse
 import importlib.util
 import json
 import os
+import re
 import subprocess
 import sys
 from html.parser import HTMLParser
@@ -106,7 +107,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> dict:
 @pytest.mark.slow
 def test_site_builds_without_warnings(site: dict) -> None:
     proc = site["proc"]
-    assert proc.returncode == 0, f"sphinx-build failed:\n{proc.stdout[-5000:]}\n{proc.stderr[-10000:]}"
+    detail = ""
+    for log in re.findall(r"(/\S*sphinx-err-\w+\.log)", proc.stderr):
+        if Path(log).is_file():  # a parallel build keeps the traceback (e.g. a failing cell) there
+            detail += f"\n--- {log}\n" + Path(log).read_text(encoding="utf-8", errors="replace")[-8000:]
+    assert proc.returncode == 0, f"sphinx-build failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-6000:]}{detail}"
     # Sphinx's own warnings (kernels may log theirs, which are not about the site).
     warnings = [line for line in proc.stderr.splitlines() if ": WARNING:" in line or ": ERROR:" in line]
     assert not warnings, "\n".join(warnings)

@@ -11,7 +11,7 @@ This module imports no widgets, Jupyter or matplotlib, so it is tested without a
 
 References: SROI Guide (2012) stages 4-5 (deadweight, displacement, attribution, drop-off,
 duration, discounting, sensitivity: "what if" variants of the impact map); HM Treasury Green
-Book (2022) Annex A6 (discount schedules); DESIGN.md sections 2-3.
+Book (2022) Annex A6 (discount schedules); docs/reference/contracts.md and docs/conventions.md.
 """
 
 from __future__ import annotations
@@ -120,7 +120,7 @@ def _finite(value: Any) -> bool:
 def check_state(scenario: Scenario, state: ExplorerState) -> None:
     """Raise StateError naming every control whose value is outside its allowed range.
 
-    The ranges are those of the scenario file (DESIGN.md section 2), so a state that passes
+    The ranges are those of the scenario file (docs/reference/contracts.md), so a state that passes
     here also saves as a valid file.
     """
     problems: list[tuple[str, str]] = []
@@ -157,7 +157,7 @@ def state_results(scenario: Scenario, state: ExplorerState) -> Results:
     Uses the engine directly on the changed values (no file round trip), so it takes well under
     a millisecond per line; the Results it returns carry lines and a model updated to the state,
     so tables, breakdowns and charts describe the variant, not the baseline.
-    References: SROI Guide (2012) stages 4-5; DESIGN.md section 3.
+    References: SROI Guide (2012) stages 4-5; docs/conventions.md.
     """
     check_state(scenario, state)
     lines = tuple(

@@ -3,7 +3,7 @@
 One engine line per measure and contract year: a quantity committed for contract year y counts
 from outcome year y for the measure's duration, with the measure's drop-off, and is discounted
 with the specification's discounting (the same `svmodel.engine` functions as a scenario, so a
-tender is valued by exactly the formulas of DESIGN.md section 3).
+tender is valued by exactly the formulas of docs/conventions.md).
 
 References: SROI Guide (2012) stage 4 (impact = quantity x proxy x (1 - deadweight) x
 (1 - displacement) x (1 - attribution); drop-off from the second year) and stage 5 (present
