@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -64,8 +65,14 @@ if not LEDGER_AVAILABLE:
 nb_merge_streams = True
 
 # --- API reference -------------------------------------------------------------------------
+# The stubs are regenerated at every build: a stale stub of a renamed or deleted module would
+# otherwise fail the build ("failed to import").
+shutil.rmtree(DOCS / "reference" / "generated", ignore_errors=True)
 autosummary_generate = True
 autosummary_imported_members = False
+# Modules that only run inside another tool and cannot be imported on their own: Alembic's
+# migration environment (svmodel.ledger.migrations.env runs under `alembic upgrade`).
+autosummary_context = {"skip_modules": ["svmodel.ledger.migrations.env"]}
 autodoc_default_options = {"members": True, "show-inheritance": True}
 autodoc_member_order = "bysource"
 autodoc_typehints = "signature"
