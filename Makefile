@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test venv clean benchmarks system-deps wheel-check
+.PHONY: demo test venv clean benchmarks system-deps wheel-check docs
 
 venv: $(STAMP)
 
@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "svmodel needs Python 3.11 or later")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,distributed,web]'
+	$(BIN)/python -m pip install --quiet -e '.[test,distributed,web,docs]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $(STAMP)
 
@@ -31,9 +31,17 @@ demo: $(STAMP)
 system-deps:
 	@bash scripts/install_system_deps.sh
 
+# The documentation site (Sphinx + MyST-NB): every page rebuilt and every tutorial executed,
+# warnings are errors. Offline; open docs/_build/html/index.html. tests/test_docs.py runs the
+# same build in `make test`. SVMODEL_DOCS_EXECUTE=off skips the tutorials while editing.
+docs: $(STAMP)
+	$(BIN)/python -m sphinx -W --keep-going -E -q -j auto -b html docs docs/_build/html
+	@echo "site: docs/_build/html/index.html"
+
 # The test suite. It includes the installed-wheel check (tests/test_packaging.py runs
 # scripts/check_wheel.sh: build a wheel, install it in a throwaway virtual environment, run the
-# CLI, a report and a Dask batch from a folder outside the repo); `make wheel-check` runs it alone.
+# CLI, a report and a Dask batch from a folder outside the repo; `make wheel-check` runs it
+# alone) and the documentation build (tests/test_docs.py).
 test: $(STAMP) system-deps
 	$(BIN)/python -m pytest
 
@@ -44,4 +52,4 @@ benchmarks: $(STAMP)
 	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) .pytest_cache build *.egg-info
+	rm -rf $(VENV) .pytest_cache build *.egg-info docs/_build docs/reference/generated

@@ -1,6 +1,6 @@
 """The SROI calculation: arrays in, arrays out, vectorised with numpy over lines x years.
 
-Conventions (docs/conventions.md; docs/conventions.md states each with its source):
+Conventions (docs/conventions.md states each with its source):
 
 - Impact = Q x V x (1 - deadweight) x (1 - displacement) x (1 - attribution)
   (SROI Guide 2012, stage 4 "establishing impact"), times the local share (1 - leakage) where

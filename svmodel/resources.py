@@ -6,14 +6,12 @@ installed wheel works from any folder (a wheel is always installed unzipped, so 
 is a real path that papermill, voila and nbconvert can open). Users who keep their own copies
 point svmodel at them with environment variables:
 
-| variable | overrides |
-|---|---|
-| `SVMODEL_PROXIES_DIR` | the proxy library folder (`library.yaml`, CSV files, deflators) |
-| `SVMODEL_FRAMEWORKS_DIR` | the folder of framework YAML files (`knowsley.yaml`) |
-| `SVMODEL_NOTEBOOKS_DIR` | the folder of report, portfolio, explorer and tender notebooks |
-| `SVMODEL_EXAMPLES_DIR` | the example scenarios offered by the explorer |
-| `SVMODEL_LEDGER_EXAMPLE_DIR` | the partnership ledger's example (partners, returns, configuration) |
-| `SVMODEL_BUSINESS_CASE_DIR` | business case tables: agencies, optimism bias, values by year |
+- `SVMODEL_PROXIES_DIR`: the proxy library folder (`library.yaml`, CSV files, deflators);
+- `SVMODEL_FRAMEWORKS_DIR`: the folder of framework YAML files (`knowsley.yaml`);
+- `SVMODEL_NOTEBOOKS_DIR`: the folder of report, portfolio, explorer and tender notebooks;
+- `SVMODEL_EXAMPLES_DIR`: the example scenarios offered by the explorer;
+- `SVMODEL_LEDGER_EXAMPLE_DIR`: the partnership ledger's example (partners, returns, configuration);
+- `SVMODEL_BUSINESS_CASE_DIR`: business case tables (agencies, optimism bias, values by year).
 
 References: the Python Packaging User Guide, "Accessing data files at runtime"
 (importlib.resources).

@@ -1,7 +1,7 @@
 """Result objects: headline figures, pandas tables, breakdowns and the JSON contract.
 
 `calculate(scenario)` runs the engine on a validated scenario; `Results.to_json()` gives the
-output of `svmodel run FILE --json` (docs/scenario-files.md), with a `provenance` block so that
+output of `svmodel run FILE --json` (docs/reference/contracts.md), with a `provenance` block so that
 every figure traces to the scenario file, the proxy library version and svmodel's version.
 """
 
@@ -166,7 +166,7 @@ class Results:
         }
 
     def to_dict(self) -> dict[str, Any]:
-        """The `svmodel run --json` contract (docs/scenario-files.md), plus context."""
+        """The `svmodel run --json` contract (docs/reference/contracts.md), plus context."""
         model = self.scenario.model
         lines = []
         for line, impact, pv in zip(self.scenario.lines, self.engine.impact, self.engine.line_present_values):
@@ -225,7 +225,7 @@ class Results:
 
 
 def calculate(scenario: Scenario) -> Results:
-    """Run the engine on a validated scenario (docs/conventions.md conventions)."""
+    """Run the engine on a validated scenario (docs/conventions.md)."""
     model = scenario.model
     engine = compute(
         LineArrays.from_lines(scenario.lines),

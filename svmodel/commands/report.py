@@ -1,4 +1,4 @@
-"""`svmodel report FILES... --out DIR`: an HTML report per scenario, a portfolio roll-up, an index.
+"""`svmodel report FILE [FILE ...] --out DIR`: an HTML report per scenario, a portfolio roll-up, an index.
 
 Exit status: 0 when every report is done or up to date, 2 when the batch finished but some
 scenarios were invalid or failed (listed on stderr and in DIR/index.html), 1 for a usage error.

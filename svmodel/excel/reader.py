@@ -7,7 +7,7 @@ svmodel from the inputs. Columns and settings are found by their header text, so
 columns still import. Validation is all or nothing (as for scenario files): every problem is
 reported, each naming the sheet, the cell and what is wrong.
 
-References: SROI Guide (2012) stages 1-4 (the Value Map columns); docs/scenario-files.md (the
+References: SROI Guide (2012) stages 1-4 (the Value Map columns); docs/reference/contracts.md (the
 scenario file contract the result must satisfy).
 """
 

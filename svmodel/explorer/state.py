@@ -11,7 +11,7 @@ This module imports no widgets, Jupyter or matplotlib, so it is tested without a
 
 References: SROI Guide (2012) stages 4-5 (deadweight, displacement, attribution, drop-off,
 duration, discounting, sensitivity: "what if" variants of the impact map); HM Treasury Green
-Book (2022) Annex A6 (discount schedules); docs/scenario-files.md and docs/conventions.md.
+Book (2022) Annex A6 (discount schedules); docs/reference/contracts.md and docs/conventions.md.
 """
 
 from __future__ import annotations
@@ -122,7 +122,7 @@ def _finite(value: Any) -> bool:
 def check_state(scenario: Scenario, state: ExplorerState) -> None:
     """Raise StateError naming every control whose value is outside its allowed range.
 
-    The ranges are those of the scenario file (docs/scenario-files.md), so a state that passes
+    The ranges are those of the scenario file (docs/reference/contracts.md), so a state that passes
     here also saves as a valid file.
     """
     problems: list[tuple[str, str]] = []

@@ -1,7 +1,7 @@
 """The financial proxy library: load, look up, search, rebase.
 
 Each proxy carries its value, price year, value type, beneficiary, source, url, licence and
-confidence (svmodel/data/proxies/README.md; SROI Guide 2012, stage 3: "valuing outcomes"). The shipped
+confidence (docs/proxies.md; SROI Guide 2012, stage 3: "valuing outcomes"). The shipped
 library lives in `proxies/`; licensed packs (e.g. a HACT Social Value Bank licence holder's
 own CSV in the same format) can be layered on top and take precedence.
 """

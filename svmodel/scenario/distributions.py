@@ -3,7 +3,7 @@
 Each entry maps a parameter key to a distribution, e.g.
 ``fewer_care_admissions.deadweight: {dist: uniform, low: 0.2, high: 0.4}``. Keys are
 ``"<outcome_id>.<parameter>"`` for an outcome line's parameter, or ``discount_rate`` /
-``inputs`` for the scenario-wide ones (docs/scenario-files.md). This module validates the entries
+``inputs`` for the scenario-wide ones (docs/reference/contracts.md). This module validates the entries
 (every problem names the key and the field within it) and samples them with numpy's
 `Generator`, all draws at once. It depends only on the parameter registry, so that
 `svmodel.scenario` can call `check_uncertainty_section` while validating a file.

@@ -5,7 +5,7 @@ Validation is all or nothing: a file either yields a complete `Scenario` or a
 the field path (``outcomes[2].deadweight``), the value and what is allowed.
 
 References: SROI Guide (2012) stages 2-4 (inputs, outcomes, indicators, proxies, deadweight,
-displacement, attribution, drop-off, duration); docs/scenario-files.md (the file contract).
+displacement, attribution, drop-off, duration); docs/reference/contracts.md (the file contract).
 """
 
 from __future__ import annotations
@@ -544,7 +544,7 @@ class BusinessCaseScenario(_Strict):
 
 
 class ScenarioModel(BusinessCaseScenario):
-    """The scenario file, version 1 (docs/scenario-files.md)."""
+    """The scenario file, version 1 (docs/reference/contracts.md)."""
 
     svmodel: int
     name: Text

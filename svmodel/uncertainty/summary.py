@@ -1,4 +1,4 @@
-"""`sensitivity_summary`: the `svmodel sensitivity FILE --json` object (docs/scenario-files.md).
+"""`sensitivity_summary`: the `svmodel sensitivity FILE --json` object (docs/reference/contracts.md).
 
 Keys: `switching_values` (list of {line, parameter, base, switching_value, change_percent,
 reachable, reason}), `one_way` (list of {line, parameter, base, low, high, ratio_low,
