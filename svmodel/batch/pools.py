@@ -5,6 +5,7 @@ bounded window of jobs in flight, so the batch's memory does not grow with its s
 slot keeps one warm kernel (svmodel.batch.kernel, svmodel.batch.shell).
 
 Faults:
+
 - a local worker process that dies (killed, out of memory, a crashing report) breaks the
   `ProcessPoolExecutor`; its unfinished jobs are resubmitted to a fresh pool, up to
   `POOL_RESTARTS` times, after which they become failed records;

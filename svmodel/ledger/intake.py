@@ -3,6 +3,7 @@ file, a contract's delivery return and a donation return, each read into `Parsed
 valued with the proxy library in force at submission.
 
 Valuation (docs/ledger.md, "Methodology"):
+
 - return form and delivery return rows: value = quantity x proxy value (rebased to the
   partnership's price year, x proxy units per unit) x (1 - deadweight) x (1 - displacement)
   x (1 - attribution): the SROI Guide (2012) stage 4 impact of the period, undiscounted;

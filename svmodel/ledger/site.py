@@ -4,7 +4,7 @@ Plain HTML files (no server, no JavaScript), inline SVG charts with text alterna
 data table beside each, headings in order, a skip link, WCAG AA colour contrast and a print
 style sheet for A4. Every user-supplied string goes through `svmodel.util.safety` (escape_html);
 every CSV cell through `svmodel.util.safety.neutralise_cell` (sitedata.csv_of). Files are written
-atomically.
+atomically. The files::
 
   index.html              overview: delivered value in the year by outcome and sector, trend,
                           assurance levels

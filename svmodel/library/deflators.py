@@ -123,7 +123,7 @@ class Deflators:
 
 # --------------------------------------------------------------------------- vintages (issue 14)
 def is_calendar_series(name: str) -> bool:
-    """A calendar-year GDP deflator vintage: any series named HMT_..._calendar."""
+    """A calendar-year GDP deflator vintage: any series named ``HMT_..._calendar``."""
     return name.startswith("HMT_") and name.endswith("_calendar")
 
 

@@ -3,20 +3,18 @@
 Besides one distribution per parameter key (svmodel.scenario.distributions), the section may
 name **shared** distributions, each driving several parameters with one draw (e.g. a
 deadweight assumption common to a fiscal and a social line), and **rank correlations** between
-parameters:
+parameters::
 
-```yaml
-uncertainty:
-  shared:
-    common_deadweight: {dist: uniform, low: 0.2, high: 0.4, source: "..."}
-  a.deadweight: {shared: common_deadweight}
-  b.deadweight: {shared: common_deadweight}
-  a.quantity: {dist: triangular, low: 12, mode: 20, high: 25}
-  b.quantity: {dist: uniform, low: 5, high: 9}
-  correlations:                       # a list of pairs ...
-    - {between: [a.quantity, b.quantity], rank: 0.6}
-  # correlations: {parameters: [a.quantity, b.quantity], matrix: [[1, 0.6], [0.6, 1]]}  # ... or a matrix
-```
+    uncertainty:
+      shared:
+        common_deadweight: {dist: uniform, low: 0.2, high: 0.4, source: "..."}
+      a.deadweight: {shared: common_deadweight}
+      b.deadweight: {shared: common_deadweight}
+      a.quantity: {dist: triangular, low: 12, mode: 20, high: 25}
+      b.quantity: {dist: uniform, low: 5, high: 9}
+      correlations:                       # a list of pairs ...
+        - {between: [a.quantity, b.quantity], rank: 0.6}
+      # correlations: {parameters: [a.quantity, b.quantity], matrix: [[1, 0.6], [0.6, 1]]}  # ... or a matrix
 
 Rank correlations are imposed with a Gaussian copula: Spearman's rho_s becomes the normal
 correlation r = 2 sin(pi rho_s / 6) (Kruskal 1958), which reproduces rho_s exactly for the
