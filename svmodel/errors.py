@@ -8,7 +8,8 @@ control; nothing needs to parse a message.
     SvmodelError
     ├── InputFileError          an input file with problems (`.problems`)
     │   ├── ScenarioError       scenario files (YAML, or a Value Map workbook)
-    │   └── TenderError         tender specifications, bids, scores, delivery returns
+    │   ├── TenderError         tender specifications, bids, scores, delivery returns
+    │   └── ReturnError         partners' ledger returns
     ├── ProxyLibraryError       a proxy library or pack that breaks the format
     ├── PriceYearError          a price year outside the deflator series
     ├── FrameworkError          an outcome framework file
@@ -59,6 +60,10 @@ class ScenarioError(InputFileError):
 
 class TenderError(InputFileError):
     """A tender specification, bid, scores, commitments or delivery file that does not validate."""
+
+
+class ReturnError(InputFileError):
+    """A partner's ledger return (form, scenario, delivery or donation file) that does not validate."""
 
 
 class ProxyLibraryError(SvmodelError, ValueError):

@@ -22,7 +22,8 @@ from hypothesis import strategies as st
 
 from svmodel.procurement.bids import read_bid, read_table
 from svmodel.procurement.spec import load_spec
-from svmodel.scenario import ScenarioError, load_scenario
+from svmodel.errors import InputFileError
+from svmodel.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -39,12 +40,12 @@ YAML_ALPHABET = st.sampled_from(list("&*[]{}:-!|>'\"#%@?,\n\t \\0123456789abcxyz
 
 
 def _bounded(call):
-    """Run `call`; the only exception allowed is a ScenarioError; memory traced stays bounded."""
+    """Run `call`; the only exception allowed is an InputFileError (ScenarioError or TenderError); memory traced stays bounded."""
     tracemalloc.start()
     try:
         try:
             call()
-        except ScenarioError as exc:
+        except InputFileError as exc:
             assert exc.problems and all(p.file for p in exc.problems)
         _, peak = tracemalloc.get_traced_memory()
     finally:

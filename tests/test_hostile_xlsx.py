@@ -15,7 +15,7 @@ import pytest
 from svmodel.util import limits
 from svmodel.excel.reader import import_workbook
 from svmodel.procurement.bids import read_bid
-from svmodel.procurement.errors import ScenarioError
+from svmodel.errors import InputFileError
 from svmodel.procurement.spec import load_spec
 from svmodel.util.xlsx import XlsxError, read_xlsx
 
@@ -53,7 +53,7 @@ def test_hostile_bid_workbook(name, spec):
         bid = read_bid(path, spec)
         assert [c.measure for c in bid.commitments] == ALL_MEASURES
         return
-    with pytest.raises(ScenarioError) as caught:
+    with pytest.raises(InputFileError) as caught:
         read_bid(path, spec)
     [problem] = caught.value.problems
     assert problem.file == str(path)
@@ -112,7 +112,7 @@ def test_zip_bomb_is_refused_from_declared_sizes_without_inflating(tmp_path, spe
     assert bomb.stat().st_size < 2 * 1024 * 1024
     tracemalloc.start()
     try:
-        with pytest.raises(ScenarioError) as caught:
+        with pytest.raises(InputFileError) as caught:
             read_bid(bomb, spec)
         _, peak = tracemalloc.get_traced_memory()
     finally:
@@ -125,19 +125,19 @@ def test_cell_limit_is_enforced(tmp_path, spec, monkeypatch):
     import svmodel.util.xlsx as reader
 
     monkeypatch.setattr(reader, "MAX_XLSX_CELLS", 10)
-    with pytest.raises(ScenarioError, match="more than 10 non-empty cells"):
+    with pytest.raises(InputFileError, match="more than 10 non-empty cells"):
         read_bid(XLSX / "bid_stale_dimension.xlsx", spec)
 
 
 def test_workbook_that_is_a_fifo_is_refused(tmp_path, spec):
     fifo = tmp_path / "bid.xlsx"
     os.mkfifo(fifo)
-    with pytest.raises(ScenarioError, match="named pipe"):
+    with pytest.raises(InputFileError, match="named pipe"):
         read_bid(fifo, spec)
 
 
 def test_value_map_that_is_not_a_workbook(tmp_path, test_library):
-    with pytest.raises(ScenarioError, match="cannot read the workbook"):
+    with pytest.raises(InputFileError, match="cannot read the workbook"):
         import_workbook(XLSX / "bid_not_a_zip.xlsx", test_library)
 
 
@@ -158,7 +158,7 @@ def test_deeply_nested_json_in_an_uncertainty_cell_is_a_problem(tmp_path, test_l
     ws["C3"] = "low"
     ws["A4"], ws["B4"], ws["C4"] = "a.deadweight", "uniform", "[" * 30_000
     book.save(path)
-    with pytest.raises(ScenarioError) as caught:
+    with pytest.raises(InputFileError) as caught:
         import_workbook(path, test_library)
     assert any("Uncertainty!C4" in p.file and "is not a valid list or mapping" in p.message
                for p in caught.value.problems), [str(p) for p in caught.value.problems]

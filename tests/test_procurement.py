@@ -18,7 +18,7 @@ from svmodel.procurement.flags import FLAG_CODES
 from svmodel.procurement.monitoring import monitor_files
 from svmodel.procurement.spec import load_spec, parse_spec
 from svmodel.procurement.template import form_csv, form_xlsx, write_template
-from svmodel.scenario import ScenarioError
+from svmodel.errors import TenderError
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "procurement"
 SPEC_TEXT = (FIX / "spec.yaml").read_text()
@@ -40,7 +40,7 @@ def _variant(test_library, old: str, new: str):
 
 
 def _errors(call) -> str:
-    with pytest.raises(ScenarioError) as info:
+    with pytest.raises(TenderError) as info:
         call()
     return str(info.value)
 
@@ -104,7 +104,7 @@ def test_spec_errors_name_file_line_field_and_allowed(test_library, old, new, ex
 
 
 def test_spec_error_has_line_number(test_library):
-    with pytest.raises(ScenarioError) as info:
+    with pytest.raises(TenderError) as info:
         _variant(test_library, "deadweight: 0.2", "deadweight: 1.2")
     problem = info.value.problems[0]
     assert problem.line == SPEC_TEXT.splitlines().index("    deadweight: 0.2") + 1

@@ -9,7 +9,6 @@ a self-reported figure is mentioned separately, never added in.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import tempfile
 from pathlib import Path

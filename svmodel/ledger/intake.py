@@ -31,7 +31,7 @@ from svmodel.procurement.bids import (CellError, Table, _text, normalise_header,
                                       parse_quantity, read_table, same_unit)
 from svmodel.procurement.spec import is_pounds
 from svmodel.library.proxies import ProxyLibrary
-from svmodel.scenario.problems import Problem, ScenarioError
+from svmodel.errors import Problem, ReturnError
 
 FORM_SHEET = "Return"
 DONATION_SHEET = "Donations"
@@ -198,7 +198,7 @@ def read_return_form(path: Path, framework: Framework, library: ProxyLibrary, pr
     file = str(path)
     missing = [h for f, h in FORM_COLUMNS if f in ("measure", "quantity") and f not in table.columns]
     if missing:
-        raise ScenarioError([Problem(file, "header", f"missing column(s) {', '.join(repr(m) for m in missing)}; "
+        raise ReturnError([Problem(file, "header", f"missing column(s) {', '.join(repr(m) for m in missing)}; "
                                      "write a blank form with: svmodel ledger form --framework "
                                      f"{framework.name}")])
     problems: list[Problem] = []
@@ -267,7 +267,7 @@ def read_return_form(path: Path, framework: Framework, library: ProxyLibrary, pr
         problems.append(Problem(file, "", "no row has a quantity: nothing to record; fill in "
                                           f"'{_heading('quantity')}' for the measures you report"))
     if problems:
-        raise ScenarioError(problems)
+        raise ReturnError(problems)
     return ParsedReturn("return form", kind, file, content_hash, tuple(lines), price_year,
                         evidence="; ".join(sorted({l.evidence for l in lines if l.evidence})))
 
@@ -288,7 +288,7 @@ def read_scenario_return(path: Path, framework: Framework, library: ProxyLibrary
     scenario = load_scenario(path, library)
     file_kind = "delivered" if scenario.model.kind == "evaluative" else "forecast"
     if kind and kind != file_kind:
-        raise ScenarioError([Problem(str(path), "kind", f"the file is a {scenario.model.kind} scenario, "
+        raise ReturnError([Problem(str(path), "kind", f"the file is a {scenario.model.kind} scenario, "
                                      f"which the ledger records as {file_kind!r}, not {kind!r}; "
                                      "allowed: delivered for evaluative files, forecast for forecasts")])
     results = calculate(scenario)
@@ -310,7 +310,7 @@ def read_scenario_return(path: Path, framework: Framework, library: ProxyLibrary
             displacement=line.displacement, attribution=line.attribution, counted=line.counted,
             description=f"{line.id}: {line.outcome}"))
     if problems:
-        raise ScenarioError(problems)
+        raise ReturnError(problems)
     return ParsedReturn("scenario file", file_kind, str(path), content_hash, tuple(lines), price_year,
                         notes=tuple(scenario.warnings))
 
@@ -372,7 +372,7 @@ def read_donation_return(path: Path, framework: Framework, library: ProxyLibrary
     if not problems and not lines:
         problems.append(Problem(file, "", "no donations listed: nothing to record"))
     if problems:
-        raise ScenarioError(problems)
+        raise ReturnError(problems)
     return ParsedReturn("donation return", "donated", file, content_hash, tuple(lines), price_year,
                         evidence="; ".join(sorted({l.evidence for l in lines if l.evidence})))
 
@@ -398,7 +398,7 @@ def read_delivery_return(path: Path, spec: Any, supplier: str, price_year: int,
             attribution=m.attribution, counted=not m.transfer, contract_year=d.contract_year,
             evidence=d.evidence, description=d.period))
     if not lines:
-        raise ScenarioError([Problem(str(path), "", "no delivery rows: nothing to record")])
+        raise ReturnError([Problem(str(path), "", "no delivery rows: nothing to record")])
     return ParsedReturn("delivery return", "delivered", str(path), content_hash, tuple(lines), price_year,
                         evidence="; ".join(sorted({l.evidence for l in lines if l.evidence})))
 
@@ -435,4 +435,4 @@ def read_file(path: str | os.PathLike[str]) -> tuple[Path, bytes]:
     try:
         return path, path.read_bytes()
     except OSError as exc:
-        raise ScenarioError([Problem(str(path), "", f"cannot read the file: {exc.strerror or exc}")]) from None
+        raise ReturnError([Problem(str(path), "", f"cannot read the file: {exc.strerror or exc}")]) from None

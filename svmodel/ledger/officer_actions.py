@@ -13,7 +13,7 @@ from svmodel.ledger import service
 from svmodel.ledger.aggregates import returns_table, summary
 from svmodel.ledger.config import ConfigError, PartnershipConfig
 from svmodel.ledger.db import Ledger, LedgerError
-from svmodel.scenario.problems import ScenarioError
+from svmodel.errors import InputFileError
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ def check_upload(content: bytes, filename: str, config: PartnershipConfig, kind:
     path = _saved(content, filename)
     try:
         parsed = service.parse_submission(path, kind, config)
-    except ScenarioError as exc:
+    except InputFileError as exc:
         return CheckResult(False, tuple(str(p).replace(str(path), filename) for p in exc.problems))
     except (LedgerError, ConfigError) as exc:
         return CheckResult(False, (str(exc),))
@@ -54,7 +54,7 @@ def submit_upload(ledger: Ledger, content: bytes, filename: str, org: str, perio
     path = _saved(content, filename)
     try:
         result = service.submit(ledger, path, org, period, config, kind=kind, sector=sector, actor=actor)
-    except ScenarioError as exc:
+    except InputFileError as exc:
         return False, "\n".join(str(p).replace(str(path), filename) for p in exc.problems)
     except (LedgerError, ConfigError) as exc:
         return False, str(exc)

@@ -29,7 +29,7 @@ from svmodel.ledger.models import (ASSURANCE, KINDS, SECTORS, AuditEvent, Contra
                                    Period, Return, ReturnLine, Review, utcnow)
 from svmodel.ledger.periods import PeriodError, next_financial_year, parse_period
 from svmodel.library.proxies import ProxyLibrary, default_library
-from svmodel.scenario.problems import Problem, ScenarioError
+from svmodel.errors import InputFileError, Problem, ReturnError
 
 RETRIES = 3  # on PostgreSQL two concurrent submissions of one series can race for a version
 
@@ -101,7 +101,7 @@ def period(session: Session, label: str) -> Period:
 def parse_submission(path: str | Path, kind: str | None, config: PartnershipConfig,
                      library: ProxyLibrary | None = None, contract_spec: object = None,
                      supplier: str = "") -> intake.ParsedReturn:
-    """Read, validate and value a file without touching the database (ScenarioError on problems)."""
+    """Read, validate and value a file without touching the database (ReturnError on problems)."""
     if kind is not None and kind not in KINDS:
         raise LedgerError(f"--kind {kind!r} is not allowed; expected one of {', '.join(KINDS)}")
     library = library or default_library()
@@ -117,7 +117,7 @@ def parse_submission(path: str | Path, kind: str | None, config: PartnershipConf
     way = intake.detect(path, intake._renamed(table, {}))
     if way == "delivery return":
         if contract_spec is None:
-            raise ScenarioError([Problem(str(path), "", "this is a contract delivery return (it has a "
+            raise ReturnError([Problem(str(path), "", "this is a contract delivery return (it has a "
                                          "contract_year column); name the contract with --contract REF")])
         if kind not in (None, "delivered"):
             raise LedgerError(f"--kind {kind}: a delivery return records delivered value")
@@ -226,7 +226,7 @@ def _parse_item(args: tuple[Submission, PartnershipConfig]) -> intake.ParsedRetu
         return parse_submission(item.path, item.kind, config)
     except PeriodError as exc:
         return [Problem(str(item.path), "period", str(exc))]
-    except ScenarioError as exc:
+    except InputFileError as exc:
         return list(exc.problems)
     except LedgerError as exc:
         return [Problem(str(item.path), "", str(exc))]
@@ -253,7 +253,7 @@ def submit_many(ledger: Ledger, items: list[Submission], config: PartnershipConf
         outcomes = [_parse_item(job) if library is default_library() else _parse_with(job, library) for job in jobs]
     problems = [p for o in outcomes if isinstance(o, list) for p in o]
     if problems:
-        raise ScenarioError(problems)
+        raise ReturnError(problems)
     parsed: list[intake.ParsedReturn] = outcomes  # type: ignore[assignment]
     with ledger.session() as session:
         orgs: dict[str, Organisation] = {}
@@ -275,7 +275,7 @@ def _parse_with(job: tuple[Submission, PartnershipConfig], library: ProxyLibrary
         return parse_submission(item.path, item.kind, config, library)
     except PeriodError as exc:
         return [Problem(str(item.path), "period", str(exc))]
-    except ScenarioError as exc:
+    except InputFileError as exc:
         return list(exc.problems)
 
 
@@ -383,7 +383,7 @@ def add_contract(ledger: Ledger, spec_path: str | Path, commitments: str | Path,
     spec = load_spec(spec_path, library)
     bid = read_bid(commitments, spec)
     if bid.bidder.casefold() != " ".join(supplier.split()).casefold():
-        raise ScenarioError([Problem(str(commitments), "bidder", f"{bid.bidder!r} is not --org {supplier!r}")])
+        raise ReturnError([Problem(str(commitments), "bidder", f"{bid.bidder!r} is not --org {supplier!r}")])
     price_year = config.effective_price_year()
     per_year = intake.commitment_lines(spec, bid, price_year, library)
     spec_text = Path(spec_path).read_text(encoding="utf-8")

@@ -22,9 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+from svmodel.parameters import PARAMETERS
 from svmodel.util.inputfiles import read_bounded
 from svmodel.util.limits import MAX_CSV_BYTES, MAX_QUANTITY, MAX_TABLE_ROWS
-from svmodel.procurement.errors import Problem, ScenarioError
+from svmodel.procurement.errors import Problem, TenderError
 from svmodel.util.safety import restore_cell
 from svmodel.procurement.spec import TenderSpec
 
@@ -64,7 +65,7 @@ def read_table(path: str | os.PathLike[str], sheet: str = RESPONSE_SHEET) -> Tab
     """Read a CSV or xlsx table: header row first; cells as text (CSV) or values (xlsx).
 
     Files are read within the bounds of svmodel.util.limits (a regular file of bounded size; at
-    most MAX_TABLE_ROWS rows); every problem is a ScenarioError naming the file."""
+    most MAX_TABLE_ROWS rows); every problem is a TenderError naming the file."""
     path = Path(path)
     suffix = path.suffix.lower()
     try:
@@ -73,8 +74,8 @@ def read_table(path: str | os.PathLike[str], sheet: str = RESPONSE_SHEET) -> Tab
         if suffix in (".csv", ".txt"):
             return _read_csv(path)
     except OSError as exc:
-        raise ScenarioError([Problem(str(path), "", f"cannot read the file: {exc.strerror or exc}")]) from None
-    raise ScenarioError([Problem(str(path), "", f"unsupported file type {suffix or '(none)'!r}; "
+        raise TenderError([Problem(str(path), "", f"cannot read the file: {exc.strerror or exc}")]) from None
+    raise TenderError([Problem(str(path), "", f"unsupported file type {suffix or '(none)'!r}; "
                                                 "expected a .csv or .xlsx response form")])
 
 
@@ -84,28 +85,28 @@ def _read_csv(path: Path) -> Table:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        raise ScenarioError([Problem(str(path), f"line {line}", "the file is not UTF-8 text; save the CSV as "
+        raise TenderError([Problem(str(path), f"line {line}", "the file is not UTF-8 text; save the CSV as "
                                                                 "'CSV UTF-8'")]) from None
     if "\x00" in text:
-        raise ScenarioError([Problem(str(path), "", "the file contains a NUL byte; it is not a CSV text file")])
+        raise TenderError([Problem(str(path), "", "the file contains a NUL byte; it is not a CSV text file")])
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader, None)
         if not header:
-            raise ScenarioError([Problem(str(path), "", "the file is empty; expected the response form's "
+            raise TenderError([Problem(str(path), "", "the file is empty; expected the response form's "
                                                         "header row")])
         columns = tuple(normalise_header(h) for h in header)
         rows = []
         for number, values in enumerate(reader, start=2):
             if number > MAX_TABLE_ROWS + 1:
-                raise ScenarioError([Problem(str(path), f"row {number}", f"more than {MAX_TABLE_ROWS:,} rows; "
+                raise TenderError([Problem(str(path), f"row {number}", f"more than {MAX_TABLE_ROWS:,} rows; "
                                                                           "a response form has one row per measure")])
             if not any(v.strip() for v in values):
                 continue
             rows.append(Row(number, {c: (values[i].strip() if i < len(values) else "")
                                      for i, c in enumerate(columns) if c}))
     except csv.Error as exc:
-        raise ScenarioError([Problem(str(path), f"line {reader.line_num}", f"not a readable CSV row ({exc})")]) from None
+        raise TenderError([Problem(str(path), f"line {reader.line_num}", f"not a readable CSV row ({exc})")]) from None
     return Table(path, columns, tuple(rows))
 
 
@@ -120,17 +121,17 @@ def _read_xlsx(path: Path, sheet: str) -> Table:
         name = sheet if sheet in book.sheetnames else book.sheetnames[0]
         ws = book[name]
     except XlsxError as exc:
-        raise ScenarioError([Problem(str(path), "", f"cannot read the workbook: {exc}")]) from None
+        raise TenderError([Problem(str(path), "", f"cannot read the workbook: {exc}")]) from None
     header_columns = ws.columns_in(1)
     if not header_columns or not any(ws.value(1, c) is not None for c in header_columns):
-        raise ScenarioError([Problem(str(path), "", f"sheet {ws.title}: row 1 is empty; expected "
+        raise TenderError([Problem(str(path), "", f"sheet {ws.title}: row 1 is empty; expected "
                                                     "the response form's header row")])
     width = max(header_columns)
     columns = tuple(normalise_header(ws.value(1, c)) for c in range(1, width + 1))
     rows, unsaved = [], []
     row_numbers = ws.row_numbers(after=1)
     if len(row_numbers) > MAX_TABLE_ROWS:
-        raise ScenarioError([Problem(str(path), f"sheet {ws.title}", f"more than {MAX_TABLE_ROWS:,} rows; "
+        raise TenderError([Problem(str(path), f"sheet {ws.title}", f"more than {MAX_TABLE_ROWS:,} rows; "
                                                                      "a response form has one row per measure")])
     for number in row_numbers:
         cells = {}
@@ -152,7 +153,7 @@ def _read_xlsx(path: Path, sheet: str) -> Table:
         if any(v != "" for v in cells.values()):
             rows.append(Row(number, cells))
     if unsaved:
-        raise ScenarioError(unsaved)
+        raise TenderError(unsaved)
     return Table(path, columns, tuple(rows), sheet=ws.title)
 
 
@@ -199,9 +200,12 @@ def parse_fraction(value: Any) -> float | None:
     except ValueError:
         raise CellError(f"{value!r} is not a fraction; give 0 to 1 (such as 0.3) or a percentage "
                         'such as "30%"') from None
-    if not 0 <= number <= 1:
+    if not FRACTION.contains(number):  # the registry's bounds for every fraction (0..1)
         raise CellError(f"{value!r} is out of range; give 0 to 1 (such as 0.3) or 0% to 100%")
     return number
+
+
+FRACTION = PARAMETERS["deadweight"]
 
 
 def _text(value: Any) -> str:
@@ -270,7 +274,7 @@ def parse_bid(table: Table, spec: TenderSpec) -> Bid:
     file = str(table.path)
     years = _year_columns(table, spec, problems)
     if problems:
-        raise ScenarioError(problems)
+        raise TenderError(problems)
     extra_years = sorted({c for c in table.columns if re.fullmatch(r"year_\d+", c)} - set(years))
     in_framework = spec.framework.measures
     commitments: list[Commitment] = []
@@ -348,12 +352,12 @@ def parse_bid(table: Table, spec: TenderSpec) -> Bid:
         problems.append(Problem(file, "", "the response commits nothing: no row has a quantity in "
                                           f"year_1..year_{spec.years}"))
     if problems:
-        raise ScenarioError(problems)
+        raise TenderError(problems)
     return Bid(bidder=next(iter(bidders)), path=table.path, commitments=tuple(commitments))
 
 
 def read_bid(path: str | os.PathLike[str], spec: TenderSpec) -> Bid:
-    """Read and check one bidder's response form; raise ScenarioError naming file and row."""
+    """Read and check one bidder's response form; raise TenderError naming file and row."""
     return parse_bid(read_table(path), spec)
 
 
@@ -379,7 +383,7 @@ def read_bids(paths: Iterable[str | os.PathLike[str]], spec: TenderSpec) -> tupl
     for path in paths:
         try:
             bid = read_bid(path, spec)
-        except ScenarioError as exc:
+        except TenderError as exc:
             failures.append(BidFailure(Path(path), tuple(exc.problems)))
             continue
         except Exception as exc:  # noqa: BLE001 - one file's fault must not stop the other bids

@@ -29,7 +29,7 @@ import pandas as pd
 from svmodel.util.formatting import money
 from svmodel.procurement.bids import (Bid, BidFailure, CellError, _text, internal_problem, parse_quantity,
                                       read_table, same_unit)
-from svmodel.procurement.errors import Problem, ScenarioError
+from svmodel.procurement.errors import Problem, TenderError
 from svmodel.procurement.scoring import qty
 from svmodel.procurement.spec import TenderSpec
 from svmodel.procurement.valuation import buyer_adjustments, present_value, scale
@@ -56,7 +56,7 @@ def read_delivery(path: str | os.PathLike[str], spec: TenderSpec, supplier: str 
     file = str(table.path)
     missing = [c for c in REQUIRED if c not in table.columns]
     if missing:
-        raise ScenarioError([Problem(file, "header", f"missing column(s) {', '.join(missing)}; a delivery "
+        raise TenderError([Problem(file, "header", f"missing column(s) {', '.join(missing)}; a delivery "
                                                      "return has supplier, contract_year, period, "
                                                      "share_of_year, measure, unit, quantity, evidence")])
     problems: list[Problem] = []
@@ -117,7 +117,7 @@ def read_delivery(path: str | os.PathLike[str], spec: TenderSpec, supplier: str 
             continue
         out.append(Delivered(measure, year, period, share, quantity, _text(cells.get("evidence")), file, row.number))
     if problems:
-        raise ScenarioError(problems)
+        raise TenderError(problems)
     return out
 
 
@@ -179,7 +179,7 @@ def monitor(spec: TenderSpec, bid: Bid, delivered: Sequence[Delivered]) -> Monit
                         "add up to at most 1")
                 for y, share in enumerate(elapsed) if share > 1 + 1e-9]
     if problems:
-        raise ScenarioError(problems)
+        raise TenderError(problems)
     moderation = {m.measure.upper(): m for m in spec.model.moderation if m.bidder.casefold() == bid.bidder.casefold()}
     done: dict[str, list[float]] = defaultdict(lambda: [0.0] * years)
     for d in delivered:
@@ -228,7 +228,7 @@ def monitor_files(spec: TenderSpec, commitments: str | os.PathLike[str],
                   returns: Sequence[str | os.PathLike[str]]) -> Monitoring:
     """Read the commitments (a response form) and every delivery return, then monitor.
 
-    Without readable commitments nothing can be monitored (ScenarioError). A delivery return
+    Without readable commitments nothing can be monitored (TenderError). A delivery return
     that cannot be read is kept in `failures` with all its problems, and the others are still
     monitored; when none can be read, every problem is raised together."""
     from svmodel.procurement.bids import read_bid
@@ -239,12 +239,12 @@ def monitor_files(spec: TenderSpec, commitments: str | os.PathLike[str],
     for path in returns:
         try:
             rows += read_delivery(path, spec, bid.bidder)
-        except ScenarioError as exc:
+        except TenderError as exc:
             failures.append(BidFailure(Path(path), tuple(exc.problems)))
         except Exception as exc:  # noqa: BLE001 - one return's fault must not stop the others
             failures.append(BidFailure(Path(path), (internal_problem(path, exc),)))
     if failures and len(failures) == len(returns):
-        raise ScenarioError([p for f in failures for p in f.problems])
+        raise TenderError([p for f in failures for p in f.problems])
     result = monitor(spec, bid, rows)
     result.failures = failures
     return result

@@ -21,7 +21,7 @@ from svmodel.procurement import charts
 from svmodel.procurement.scoring import Evaluation, evaluate_files, qty
 from svmodel.procurement.flags import FLAG_CODES
 from svmodel.procurement.monitoring import Monitoring, monitor_files
-from svmodel.procurement.errors import ScenarioError
+from svmodel.procurement.errors import TenderError
 from svmodel.procurement.spec import load_spec
 from svmodel.util.safety import escape_html
 from svmodel.report.html import Html, bullet_list, cards, figure, paragraph, section, table, wrap
@@ -178,6 +178,6 @@ def build(spec: str, bids: Sequence[str], scores: str = "", commitments: str = "
     if commitments and delivery:
         try:
             monitoring = monitor_files(tender, commitments, list(delivery))
-        except ScenarioError as exc:  # the evaluation is still reported
+        except TenderError as exc:  # the evaluation is still reported
             problems = tuple(exc.problems)
     return TenderReport(evaluation, monitoring, problems)

@@ -37,7 +37,7 @@ from svmodel.util.formatting import money
 from svmodel.results import json_safe
 from svmodel.procurement.bids import (Bid, BidFailure, CellError, internal_problem, parse_quantity,
                                       read_bids, read_table)
-from svmodel.procurement.errors import Problem, ScenarioError
+from svmodel.procurement.errors import Problem, TenderError
 from svmodel.procurement.spec import TenderSpec
 from svmodel.procurement.valuation import (NONE, Adjustments, buyer_adjustments, present_value,
                                            scale, spread)
@@ -336,7 +336,7 @@ def evaluate_files(spec: TenderSpec, paths: Iterable[str | os.PathLike[str]],
     if scores_path:
         try:
             scores = read_scores(scores_path, spec)
-        except ScenarioError as exc:
+        except TenderError as exc:
             scores_failure = BidFailure(Path(scores_path), tuple(exc.problems))
         except Exception as exc:  # noqa: BLE001 - the bids are still evaluated
             scores_failure = BidFailure(Path(scores_path), (internal_problem(scores_path, exc),))
@@ -354,7 +354,7 @@ def read_scores(path: str | os.PathLike[str], spec: TenderSpec) -> dict[str, tup
     file = str(table.path)
     missing = [c for c in ("bidder", "price", "quality") if c not in table.columns]
     if missing:
-        raise ScenarioError([Problem(file, "header", f"missing column(s) {', '.join(missing)}; a scores "
+        raise TenderError([Problem(file, "header", f"missing column(s) {', '.join(missing)}; a scores "
                                                      "file has columns bidder, price, quality")])
     w = spec.model.weighting
     problems: list[Problem] = []
@@ -383,7 +383,7 @@ def read_scores(path: str | os.PathLike[str], spec: TenderSpec) -> dict[str, tup
         if len(points) == 2:
             out[bidder] = (points[0], points[1])
     if problems:
-        raise ScenarioError(problems)
+        raise TenderError(problems)
     return out
 
 
@@ -444,7 +444,7 @@ def write_outputs(evaluation: Evaluation, directory: Path) -> list[Path]:
 
     directory = Path(directory)
     if directory.exists() and not directory.is_dir():
-        raise ScenarioError([Problem(str(directory), "", "exists and is not a folder")])
+        raise TenderError([Problem(str(directory), "", "exists and is not a folder")])
     written = []
     for name, frame in (("ranking.csv", evaluation.ranking()), ("lines.csv", evaluation.lines_table()),
                         ("flags.csv", evaluation.flags_table())):

@@ -30,7 +30,7 @@ from pydantic_core import PydanticCustomError
 
 from svmodel.library.deflators import PriceYear, PriceYearError
 from svmodel.library.frameworks import Framework, FrameworkError, load_framework
-from svmodel.procurement.errors import (Problem, ScenarioError, fields_map, problem_at,
+from svmodel.procurement.errors import (Problem, TenderError, fields_map, problem_at,
                                         raise_problems, translate)
 from svmodel.library.proxies import ProxyLibrary, default_library
 from svmodel.util.inputfiles import read_bounded
@@ -448,10 +448,10 @@ def _check_price_year(value: Any, library: ProxyLibrary) -> str | None:
 def validate_spec(data: Any, library: ProxyLibrary | None = None, filename: str = "<tender>",
                   lines: dict[Path_, int] | None = None, path: Path | None = None,
                   digest: str = "") -> TenderSpec:
-    """Validate specification data; raise ScenarioError listing every problem."""
+    """Validate specification data; raise TenderError listing every problem."""
     library = library or default_library()
     if not isinstance(data, dict):
-        raise ScenarioError([Problem(filename, "", "a tender specification must be a YAML mapping "
+        raise TenderError([Problem(filename, "", "a tender specification must be a YAML mapping "
                                                   "starting with `svmodel_tender: 1`")])
     problems: list[tuple[Path_, str]] = []
     warn: list[str] = []
@@ -486,7 +486,7 @@ def parse_spec(text: str, filename: str = "<tender>", library: ProxyLibrary | No
     try:
         data, lines = load_yaml(text)
     except YamlProblem as exc:
-        raise ScenarioError([Problem(filename, format_path(exc.path), exc.message, exc.line)]) from None
+        raise TenderError([Problem(filename, format_path(exc.path), exc.message, exc.line)]) from None
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return validate_spec(data, library, filename, lines, path=path, digest=digest)
 
@@ -497,7 +497,7 @@ def load_spec(path: str | os.PathLike[str], library: ProxyLibrary | None = None)
     try:
         text = read_bounded(path, MAX_YAML_BYTES).decode("utf-8")
     except OSError as exc:
-        raise ScenarioError([Problem(str(path), "", f"cannot read the file: {exc.strerror}")]) from None
+        raise TenderError([Problem(str(path), "", f"cannot read the file: {exc.strerror}")]) from None
     except UnicodeDecodeError:
-        raise ScenarioError([Problem(str(path), "", "the file is not UTF-8 text")]) from None
+        raise TenderError([Problem(str(path), "", "the file is not UTF-8 text")]) from None
     return parse_spec(text, str(path), library, path=path)

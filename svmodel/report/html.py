@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import base64
 import io
-import re
 from dataclasses import dataclass
 import threading
-from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from svmodel.resources import templates_dir

@@ -34,7 +34,6 @@ from svmodel.errors import DistributionError
 from svmodel.errors import _show as _show_path
 from svmodel.parameters import (
     COHORT_PARAMETERS,
-    FRACTIONS,
     LINE_PARAMETERS,
     PARAMETERS,
     SCENARIO_PARAMETERS,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 from typing import Any, Mapping
 
-from svmodel.errors import Problem, ScenarioError
+from svmodel.errors import InputFileError, Problem, ScenarioError
 from svmodel.util.yamlio import Path_, format_path
 
 def problem_at(filename: str, loc: Path_, message: str, lines: Mapping[Path_, int] | None) -> Problem:
@@ -93,7 +93,7 @@ def _model_types(annotation: Any) -> list[Any]:
     return found
 
 
-def raise_problems(problems: list[Problem]) -> None:
+def raise_problems(problems: list[Problem], error: type[InputFileError] = ScenarioError) -> None:
     if problems:
         unique = {(p.path, p.message): p for p in problems}
-        raise ScenarioError(sorted(unique.values(), key=lambda p: (p.line or 0, p.path)))
+        raise error(sorted(unique.values(), key=lambda p: (p.line or 0, p.path)))

@@ -22,7 +22,7 @@ import pandas as pd
 
 from svmodel.scenario.distributions import Distribution
 from svmodel.scenario import Scenario
-from svmodel.uncertainty.model import Key, ModelArrays, evaluate
+from svmodel.uncertainty.model import Key, ModelArrays
 from svmodel.uncertainty.ranges import confidence_defaults, key_name, scenario_distributions
 from svmodel.uncertainty.sensitivity import _ratio, base_figures
 
