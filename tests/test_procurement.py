@@ -215,7 +215,7 @@ def test_discounting_uses_the_engine(test_library):
 
 
 def test_zero_best_bid_scores_zero(spec):
-    from svmodel.procurement.scoring import BidResult
+    from svmodel.procurement.types import BidResult
 
     assert sv_scores(spec, [BidResult("A", "a", []), BidResult("B", "b", [])]) == [0.0, 0.0]
 

@@ -18,7 +18,7 @@ from typing import Sequence
 
 from svmodel.scenario.double_counting import headline_with_constituent
 from svmodel.util.formatting import money, percent
-from svmodel.procurement.scoring import BidResult, Flag, LineValue, qty
+from svmodel.procurement.types import BidResult, Flag, LineValue, qty
 from svmodel.procurement.spec import TenderSpec
 
 FLAG_CODES: dict[str, str] = {

@@ -30,7 +30,7 @@ from svmodel.util.formatting import money
 from svmodel.procurement.bids import (Bid, BidFailure, CellError, _text, internal_problem, parse_quantity,
                                       read_table, same_unit)
 from svmodel.procurement.errors import Problem, TenderError
-from svmodel.procurement.scoring import qty
+from svmodel.procurement.types import qty
 from svmodel.procurement.spec import TenderSpec
 from svmodel.procurement.valuation import buyer_adjustments, present_value, scale
 

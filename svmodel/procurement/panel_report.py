@@ -18,7 +18,8 @@ from typing import Sequence
 from svmodel.util.atomic import write_text_atomic
 from svmodel.util.formatting import money, percent
 from svmodel.procurement import charts
-from svmodel.procurement.scoring import Evaluation, evaluate_files, qty
+from svmodel.procurement.scoring import Evaluation, evaluate_files
+from svmodel.procurement.types import qty
 from svmodel.procurement.flags import FLAG_CODES
 from svmodel.procurement.monitoring import Monitoring, monitor_files
 from svmodel.procurement.errors import TenderError

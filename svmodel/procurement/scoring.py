@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import math
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -38,82 +38,14 @@ from svmodel.results import json_safe
 from svmodel.procurement.bids import (Bid, BidFailure, CellError, internal_problem, parse_quantity,
                                       read_bids, read_table)
 from svmodel.procurement.errors import Problem, TenderError
+from svmodel.procurement.flags import flag_bids
 from svmodel.procurement.spec import TenderSpec
+from svmodel.procurement.types import BidResult, LineValue, qty
 from svmodel.procurement.valuation import (NONE, Adjustments, buyer_adjustments, present_value,
                                            scale, spread)
 
 RESULTS_KIND = "svmodel.tender_evaluation"
 RESULTS_VERSION = 1
-
-
-@dataclass(frozen=True)
-class LineValue:
-    """One measure of one bid, valued."""
-
-    measure: str
-    name: str
-    unit: str
-    basis: str
-    proxy_id: str
-    unit_value: float
-    value_type: str
-    source: str
-    licence: str
-    quantities: tuple[float, ...]
-    total_quantity: float
-    scored_quantities: tuple[float, ...]
-    scored_quantity: float
-    scoring_note: str  # why the scored quantity differs from the bid, if it does
-    bidder_deadweight: float | None
-    bidder_attribution: float | None
-    buyer_deadweight: float
-    buyer_displacement: float
-    buyer_attribution: float
-    drop_off: float
-    duration: int
-    gross: float
-    claimed: float
-    adjusted: float
-    scored: float
-    target: float | None
-    target_value: float | None
-    beneficiaries: str
-    description: str
-    evidence: str
-    evidenced: bool
-    confidence: str
-    row: int
-
-
-@dataclass(frozen=True)
-class Flag:
-    """A plausibility flag on a bid (svmodel.procurement.flags)."""
-
-    code: str
-    measure: str  # "" for a flag on the whole bid
-    message: str
-
-
-@dataclass
-class BidResult:
-    bidder: str
-    file: str
-    lines: list[LineValue]
-    gross: float = 0.0
-    claimed: float = 0.0
-    adjusted: float = 0.0
-    scored: float = 0.0
-    face_value: float = 0.0  # adjusted pounds counted at face value (part of `adjusted`)
-    per_pound: float = 0.0
-    sv_score: float = 0.0
-    price: float | None = None
-    quality: float | None = None
-    total: float | None = None
-    rank: int = 0
-    flags: list[Flag] = field(default_factory=list)
-
-    def line(self, measure: str) -> LineValue | None:
-        return next((l for l in self.lines if l.measure == measure), None)
 
 
 @dataclass
@@ -213,13 +145,6 @@ class Evaluation:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
 
 
-def qty(value: float) -> str:
-    """A quantity for display: whole numbers with separators, else up to two decimals."""
-    if abs(value - round(value)) < 1e-9:
-        return f"{value:,.0f}"
-    return f"{value:,.2f}".rstrip("0").rstrip(".")
-
-
 # --------------------------------------------------------------------------- valuation
 def value_bid(spec: TenderSpec, bid: Bid) -> BidResult:
     """Value every commitment of a bid (before flags and scores)."""
@@ -292,7 +217,6 @@ def _rank(values: Sequence[float]) -> list[int]:
 def evaluate_bids(spec: TenderSpec, bids: Sequence[Bid], failures: Sequence[BidFailure] = (),
                   scores: dict[str, tuple[float, float]] | None = None) -> Evaluation:
     """Value, flag, score and rank the bids that were read."""
-    from svmodel.procurement.flags import flag_bids
 
     results = [value_bid(spec, bid) for bid in bids]
     flag_bids(spec, results)
