@@ -26,7 +26,7 @@ from typing import Annotated, Any, Literal, Sequence
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from svmodel.parameters import PARAMETERS
+from svmodel.parameters import PARAMETERS, fraction_from_text
 
 SOURCE = ("J. Sacks, New Economics Foundation (2002) The Money Trail: measuring your impact on "
           "the local economy using LM3")
@@ -39,9 +39,8 @@ def _bounded(name: str) -> Any:
 
 def _fraction(value: Any) -> Any:
     if isinstance(value, str):
-        text = value.strip()
         try:
-            return float(text[:-1]) / 100 if text.endswith("%") else float(text)
+            return fraction_from_text(value)
         except ValueError:
             raise PydanticCustomError("not_a_fraction", "not a fraction or a percentage") from None
     return value

@@ -204,6 +204,13 @@ ALWAYS_SWEPT: tuple[str, ...] = tuple(p for p in LINE_PARAMETERS if PARAMETERS[p
 UNCERTAIN_PARAMETERS: tuple[str, ...] = LINE_PARAMETERS + SCENARIO_PARAMETERS + COHORT_PARAMETERS
 
 
+def fraction_from_text(text: str) -> float:
+    """ "30%" -> 0.3, "0.3" -> 0.3: the text forms a fraction or a rate may take in a file.
+    Raises ValueError for anything else; bounds are checked by the caller."""
+    text = text.strip()
+    return float(text[:-1]) / 100 if text.endswith("%") else float(text)
+
+
 def parameter(name: str) -> Parameter:
     """The registry entry for `name`; KeyError names the known parameters."""
     try:

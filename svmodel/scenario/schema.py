@@ -33,7 +33,7 @@ from pydantic_core import PydanticCustomError
 
 from svmodel.util.atomic import write_text_atomic
 from svmodel.scenario.double_counting import double_counting
-from svmodel.parameters import ADJUSTMENTS, FRACTIONS, PARAMETERS
+from svmodel.parameters import ADJUSTMENTS, FRACTIONS, PARAMETERS, fraction_from_text
 from svmodel.library.deflators import PriceYear, PriceYearError
 from svmodel.scenario.uncertainty_spec import UncertaintySpec, parse_uncertainty
 from svmodel.scenario.double_counting import Overlap, cross_family_overlaps
@@ -158,9 +158,8 @@ def _plain_number(text: str) -> str:
 
 def _fraction(value: Any) -> float:
     if isinstance(value, str):
-        text = value.strip()
         try:
-            return float(text[:-1]) / 100 if text.endswith("%") else float(text)
+            return fraction_from_text(value)
         except ValueError:
             raise PydanticCustomError("not_a_fraction", "not a fraction or a percentage") from None
     try:
@@ -250,22 +249,24 @@ def _check_price_year(value: object, library: ProxyLibrary, calendar_only: bool 
     return year
 
 
+def _known_agency(value: str | None) -> str | None:
+    """An agency from the controlled list (svmodel.business_case.agencies), or None."""
+    from svmodel.business_case.agencies import default_agencies
+
+    agencies = default_agencies()
+    if value is not None and value not in agencies:
+        raise PydanticCustomError("unknown_agency", "unknown agency; allowed: {allowed}",
+                                  {"allowed": ", ".join(agencies)})
+    return value
+
+
 class BusinessCaseInput(_Strict):
     """Issue 14 fields of an input (a cost): who pays and what kind of cost it is."""
 
     agency: str | None = None
     type: Literal["capital", "revenue", "in_kind"] = "revenue"
 
-    @field_validator("agency")
-    @classmethod
-    def _agency_known(cls, value: str | None) -> str | None:
-        from svmodel.business_case.agencies import default_agencies
-
-        agencies = default_agencies()
-        if value is not None and value not in agencies:
-            raise PydanticCustomError("unknown_agency", "unknown agency; allowed: {allowed}",
-                                      {"allowed": ", ".join(agencies)})
-        return value
+    _agency_known = field_validator("agency")(classmethod(lambda cls, value: _known_agency(value)))
 
 
 class Input(BusinessCaseInput):
@@ -383,16 +384,7 @@ class BusinessCaseOutcome(_Strict):
     discount_schedule: Literal["standard", "health"] = "standard"
     value_by_year: ValueByYear | None = None
 
-    @field_validator("agency")
-    @classmethod
-    def _agency_known(cls, value: str | None) -> str | None:
-        from svmodel.business_case.agencies import default_agencies
-
-        agencies = default_agencies()
-        if value is not None and value not in agencies:
-            raise PydanticCustomError("unknown_agency", "unknown agency; allowed: {allowed}",
-                                      {"allowed": ", ".join(agencies)})
-        return value
+    _agency_known = field_validator("agency")(classmethod(lambda cls, value: _known_agency(value)))
 
 
 class Outcome(BusinessCaseOutcome):
