@@ -41,7 +41,9 @@ need = ["svmodel/data/proxies/library.yaml", "svmodel/data/proxies/ucd.csv",
         "svmodel/data/proxies/gdp_deflators.csv", "svmodel/data/frameworks/knowsley.yaml",
         "svmodel/data/notebooks/sroi_report.ipynb", "svmodel/data/notebooks/portfolio.ipynb",
         "svmodel/data/notebooks/scenario_explorer.ipynb", "svmodel/data/examples/reablement_home_care.yaml",
-        "svmodel/report/templates/svmodel_report/index.html.j2"]
+        "svmodel/report/templates/svmodel_report/index.html.j2",
+        "svmodel/data/ledger/example.yaml", "svmodel/data/tenders/home_care_2026/spec.yaml",
+        "svmodel/ledger/migrations/env.py"]
 missing = [n for n in need if n not in names]
 if missing:
     sys.exit("wheel-check: the wheel lacks " + ", ".join(missing))
@@ -94,7 +96,7 @@ grep -q "K29" framework.txt || fail "the Knowsley framework lists no K29"
 
 say "svmodel report (local pool)"
 "$VENV/svmodel" report scenario.yaml --out local --draws 200 --workers 1 --no-progress \
-  || fail "svmodel report"
+  || { cat local/manifest.json >&2 2>/dev/null; fail "svmodel report"; }
 [ -s local/index.html ] || fail "svmodel report wrote no index.html"
 
 say "svmodel report on a Dask cluster (dask scheduler + dask worker processes)"

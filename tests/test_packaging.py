@@ -73,7 +73,8 @@ def test_no_module_walks_up_from_its_source_file(repo_root):
 def test_top_level_folders_point_into_the_package(repo_root):
     for link, target in (("proxies", "svmodel/data/proxies"), ("notebooks", "svmodel/data/notebooks"),
                          ("params/examples", "svmodel/data/examples"),
-                         ("params/frameworks", "svmodel/data/frameworks")):
+                         ("params/frameworks", "svmodel/data/frameworks"),
+                         ("params/ledger", "svmodel/data/ledger"), ("params/tenders", "svmodel/data/tenders")):
         assert (repo_root / link).resolve() == (repo_root / target).resolve(), link
 
 

@@ -197,7 +197,7 @@ def run_batch(files: Sequence[str | Path], out_dir: str | Path, options: BatchOp
     `BatchDiskError` when the disk fills (the index is still written if it fits)."""
     options = options or BatchOptions()
     started = time.perf_counter()
-    out_dir = Path(out_dir)
+    out_dir = Path(out_dir).resolve()  # absolute, so scratch folders and kernels agree on paths
     paths = [Path(f) for f in files]
     batch_id = uuid.uuid4().hex[:12]
     own_pool = pool is None

@@ -35,7 +35,7 @@ def run_job(spec: JobSpec, kernel: WarmKernel | None = None) -> JobOutcome:
     kernel = kernel or job_kernel(spec.engine)
     scratch = spec.scratch if spec.scratch and Path(spec.scratch).is_dir() else None
     with tempfile.TemporaryDirectory(prefix=f"svmodel-{spec.name}-", dir=scratch) as tmp:
-        folder = Path(tmp)
+        folder = Path(tmp).resolve()  # absolute: the kernel's working folder is this folder too
         parameters = dict(spec.parameters)
         for param, file_name in spec.output_parameters.items():
             parameters[param] = str(folder / file_name)
@@ -43,7 +43,7 @@ def run_job(spec: JobSpec, kernel: WarmKernel | None = None) -> JobOutcome:
         while True:
             record.attempts += 1
             try:
-                nb = kernel.run(spec.notebook, executed, parameters, cwd=tmp, timeout=spec.timeout,
+                nb = kernel.run(spec.notebook, executed, parameters, cwd=str(folder), timeout=spec.timeout,
                                 batch_id=spec.batch_id)
                 break
             except KernelStartError as exc:
