@@ -131,23 +131,37 @@ def handle(args: argparse.Namespace) -> int:
     save_dir = Path(args.save_dir).expanduser().resolve() if args.save_dir else None
     if save_dir is not None and not save_dir.is_dir():
         raise UsageError(f"--save-dir {args.save_dir}: no such folder")
-    if args.port is not None and not 1 <= args.port <= 65535:
-        raise UsageError(f"--port {args.port}: expected a port number from 1 to 65535")
-    port = args.port if args.port is not None else free_port()
+    port = check_port(args.port)
+    return serve_page(notebook_path(), port, explorer_env(file, args.proxies or [], save_dir),
+                      "Scenario explorer", "the explorer", open_browser=not args.no_browser,
+                      note=f"  ({file.name})" if file else "")
+
+
+def check_port(port: int | None) -> int:
+    """`--port` checked (1-65535), or a free port when none was given."""
+    if port is not None and not 1 <= port <= 65535:
+        raise UsageError(f"--port {port}: expected a port number from 1 to 65535")
+    return port if port is not None else free_port()
+
+
+def serve_page(notebook: Path, port: int, env: dict[str, str], label: str, what: str,
+               open_browser: bool = True, note: str = "") -> int:
+    """Serve `notebook` with voila on 127.0.0.1:`port` until Ctrl+C or SIGTERM, then stop
+    voila and its kernels (terminate, then kill after 10 s). Used by `svmodel explore` and
+    `svmodel ledger open`."""
     url = f"http://127.0.0.1:{port}/"
-    process = subprocess.Popen(voila_command(notebook_path(), port), stdin=subprocess.DEVNULL,
-                               env=explorer_env(file, args.proxies or [], save_dir))
+    process = subprocess.Popen(voila_command(notebook, port), stdin=subprocess.DEVNULL, env=env)
     # SIGTERM (e.g. from a test or a service manager) shuts voila and its kernels down too.
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         wait_until_serving(url, process)
-        say(f"Scenario explorer: {url}" + (f"  ({file.name})" if file else ""), flush=True)
+        say(f"{label}: {url}{note}", flush=True)
         say("Press Ctrl+C to stop.", flush=True)
-        if not args.no_browser:
+        if open_browser:
             webbrowser.open(url)
         return process.wait()
     except KeyboardInterrupt:
-        say("stopping the explorer", file=sys.stderr, flush=True)
+        say(f"stopping {what}", file=sys.stderr, flush=True)
         return 0
     finally:
         if process.poll() is None:
