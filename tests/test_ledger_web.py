@@ -98,7 +98,7 @@ def test_certificate_pdf_states_verified_value(example, tmp_path, capsys):
 
 def test_certificate_without_chromium_says_so(example, tmp_path, capsys, monkeypatch):
     _, db = example
-    monkeypatch.setattr("svmodel.ledger.certificate.find_chromium", lambda: None)
+    monkeypatch.setattr("svmodel.util.pdf.find_chromium", lambda: None)
     capsys.readouterr()
     code = main(["ledger", "certificate", "Knowsley CVS", "--period", "2025/26", "--out", str(tmp_path),
                  "--config", str(CONFIG), "--db", db])

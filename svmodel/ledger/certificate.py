@@ -9,13 +9,10 @@ a self-reported figure is mentioned separately, never added in.
 
 from __future__ import annotations
 
-import subprocess
-import tempfile
 from pathlib import Path
 
-from svmodel.util.browser import HEADLESS_FLAGS
-from svmodel.util.browser import find_chromium as _find_browser
-from svmodel.util.atomic import write_bytes_atomic, write_text_atomic
+from svmodel.util.atomic import write_text_atomic
+from svmodel.util.pdf import PdfError, pdf_unavailable_reason, print_to_pdf
 from svmodel.util.formatting import money
 from svmodel.library.frameworks import load_framework
 from svmodel.ledger import sitedata
@@ -25,7 +22,6 @@ from svmodel.ledger.db import Ledger, LedgerError
 from svmodel.ledger.periods import PeriodError, parse_period
 from svmodel.util.safety import escape_html
 
-CHROMIUM_FLAGS = list(HEADLESS_FLAGS)
 
 CSS = """
 @page { size: A4 landscape; margin: 12mm; }
@@ -41,12 +37,6 @@ th, td { border: 1px solid #9fb3bf; padding: 1.5mm 3mm; text-align: left; }
 td.num { text-align: right; }
 p.small { font-size: 9pt; color: #4a5a66; text-align: center; }
 """
-
-
-def find_chromium() -> str | None:
-    """The browser that prints certificates (svmodel.util.browser), as a path string."""
-    found = _find_browser()
-    return str(found) if found else None
 
 
 def certificate_html(ledger: Ledger, org: str, period: str, config: PartnershipConfig) -> tuple[str, dict]:
@@ -101,19 +91,6 @@ def certificate_html(ledger: Ledger, org: str, period: str, config: PartnershipC
     return html, facts
 
 
-def print_pdf(html_path: Path, pdf_path: Path, chromium: str, timeout: float = 120) -> None:
-    """Headless Chromium's print-to-PDF of a local HTML file, written atomically."""
-    with tempfile.TemporaryDirectory(prefix="svmodel-cert-") as tmp:
-        target = Path(tmp) / "out.pdf"
-        done = subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={tmp}/profile",
-                               "--no-pdf-header-footer", f"--print-to-pdf={target}", html_path.resolve().as_uri()],
-                              capture_output=True, text=True, timeout=timeout)
-        if done.returncode != 0 or not target.exists():
-            raise LedgerError(f"Chromium could not print the certificate (exit {done.returncode}): "
-                              f"{done.stderr.strip()[-300:]}")
-        write_bytes_atomic(pdf_path, target.read_bytes())
-
-
 def write_certificate(ledger: Ledger, org: str, period: str, out: Path, config: PartnershipConfig,
                       pdf: bool = True) -> tuple[Path, Path | None, str]:
     """Write certificate HTML (and PDF when Chromium is present); returns paths and a notice."""
@@ -123,10 +100,12 @@ def write_certificate(ledger: Ledger, org: str, period: str, out: Path, config: 
     html_path = write_text_atomic(Path(out) / f"{stem}.html", html)
     if not pdf:
         return html_path, None, ""
-    chromium = find_chromium()
-    if chromium is None:
+    if pdf_unavailable_reason() is not None:
         return html_path, None, ("no PDF: Chromium is not installed (Debian: apt-get install chromium); "
                                  "print the HTML certificate from a browser instead")
     pdf_path = Path(out) / f"{stem}.pdf"
-    print_pdf(html_path, pdf_path, chromium)
+    try:
+        print_to_pdf(html_path, pdf_path)
+    except PdfError as exc:
+        raise LedgerError(str(exc)) from exc
     return html_path, pdf_path, ""
