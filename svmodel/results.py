@@ -208,7 +208,31 @@ class Results:
             entry.update({"local_share": line.local_share, "area": line.area or None,
                           "excluded_by": line.excluded_by or None})
         out.update(self.business_case().to_dict())  # issue 14: financial and economic cases
+        narrative, line_narrative = self._narrative()  # issue 15: the words around the numbers
+        for entry in out["lines"]:
+            entry.update(line_narrative[entry["id"]])
+        out["narrative"] = narrative
         return json_safe(out)
+
+    def _narrative(self) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+        """Scenario narrative and each line's narrative by id (svmodel.scenario.narrative)."""
+        model = self.scenario.model
+        by_id = {outcome.id: outcome for outcome in model.outcomes}
+        narrative = {
+            "description": model.description, "scope": model.scope,
+            "stakeholders": [group.model_dump() for group in model.stakeholders],
+            "materiality": model.materiality, "limitations": model.limitations,
+        }
+        lines = {}
+        for line in self.scenario.lines:
+            outcome = by_id[line.id]
+            lines[line.id] = {
+                "indicator": line.indicator or None, "description": outcome.description,
+                "output": outcome.output, "change": outcome.change,
+                "evidence": outcome.evidence, "reasons": outcome.reasons.given(),
+                "notes": outcome.notes,
+            }
+        return narrative, lines
 
     def business_case(self) -> Any:
         """The financial case, economic case and who-pays / who-benefits matrix (issue 14)."""

@@ -44,6 +44,7 @@ from svmodel.util.yamlio import Path_, YamlProblem, format_path, load_yaml
 from svmodel.util.inputfiles import read_bounded
 from svmodel.util.limits import MAX_INPUTS, MAX_MONEY, MAX_OUTCOMES, MAX_PROXY_PACKS, MAX_YAML_BYTES, MAX_YEAR
 from svmodel.scenario.cohort import CohortFunnel
+from svmodel.scenario.narrative import OutcomeNarrative, ScenarioNarrative, drop_empty_narrative
 
 #: Longest multi-year programme a cohort funnel may list (issue 14).
 MAX_PROGRAMME_YEARS = 50
@@ -117,6 +118,18 @@ ALLOWED: dict[str, str] = {
     "lines": "two outcome ids (or an outcome id and lm3)",
     "reason": "a text saying why the two lines are not the same benefit",
     "decision": "keep or exclude",
+    # issue 15: narrative (svmodel.scenario.narrative); texts of at most 10,000 characters
+    "scope": "a text saying what the analysis covers (activities, period, area)",
+    "stakeholders": "a list of {name, involvement, included: true|false, reason}",
+    "involvement": "a text saying how the stakeholder group was involved",
+    "included": "true (in the analysis) or false (left out; say why in reason)",
+    "materiality": "a text saying how material outcomes were chosen",
+    "limitations": "a text on the analysis's limitations",
+    "output": "a text naming the activity's output that led to the change",
+    "change": "intended or unintended",
+    "evidence": "a text naming the evidence for the outcome",
+    "reasons": "a mapping from quantity, proxy, deadweight, displacement, attribution, drop_off "
+               "or duration to a text saying why that figure was chosen",
     "exclude": "one of the overlap's two lines",
     "deflator_vintage": "the name of a shipped HM Treasury GDP deflator series, e.g. HMT_QNA_Dec2025_calendar",
     **{name: PARAMETERS[name].allowed for name in ADJUSTMENTS},
@@ -387,7 +400,7 @@ class BusinessCaseOutcome(_Strict):
     _agency_known = field_validator("agency")(classmethod(lambda cls, value: _known_agency(value)))
 
 
-class Outcome(BusinessCaseOutcome):
+class Outcome(BusinessCaseOutcome, OutcomeNarrative):
     """One outcome line of the impact map (SROI Guide stages 2-4)."""
 
     id: Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_\-]*$")]
@@ -535,7 +548,7 @@ class BusinessCaseScenario(_Strict):
     confidence_grades: ConfidenceGrades | None = None
 
 
-class ScenarioModel(BusinessCaseScenario):
+class ScenarioModel(BusinessCaseScenario, ScenarioNarrative):
     """The scenario file, version 1 (docs/reference/contracts.md)."""
 
     svmodel: int
@@ -672,7 +685,9 @@ class Scenario:
 
 def scenario_to_dict(model: ScenarioModel) -> dict[str, Any]:
     data = model.model_dump(mode="python", exclude_defaults=False)
+    drop_empty_narrative(data, ScenarioNarrative)
     for outcome in data["outcomes"]:
+        drop_empty_narrative(outcome, OutcomeNarrative)
         _drop_business_defaults(outcome)
         if outcome.get("value") is None:
             outcome.pop("value", None)
