@@ -90,7 +90,7 @@ ALLOWED: dict[str, str] = {
     "agency": "an agency id from the controlled list (see docs/business-case.md)",
     "cashable": "the share of a fiscal saving that is cashable: " + PARAMETERS["deadweight"].allowed,
     "cashable_from_year": "the outcome year from which the saving is cashable: " + PARAMETERS["start_year"].allowed,
-    "grade": "a GMCA confidence grade, a whole number from 1 (best evidence) to 6",
+    "grade": "a GMCA confidence grade: " + PARAMETERS["grade"].allowed + " (1 = best evidence)",
     "discount_schedule": "standard or health (Green Book health schedule for this line)",
     "value_by_year": "a mapping: {series: desnz_carbon, scenario: low|central|high, first_year: 2026} or {real_growth: 0.02, source: ...}",
     "conventions": "one of svuk_2012 (default), green_book_2022, green_book_2026, gmca_cba_2014",
@@ -100,7 +100,7 @@ ALLOWED: dict[str, str] = {
     "type": "capital, revenue or in_kind",
     "applies_to": "capital (default) or all",
     "category": "an optimism bias category, e.g. standard_buildings",
-    "uplift": "a fraction such as 0.41",
+    "uplift": PARAMETERS["optimism_bias_uplift"].allowed,
     "include_transfers": "false (default: transfer payments are fiscal only, outside the total) or true",
     # issue 16
     "local_share": PARAMETERS["local_share"].allowed + " (1 = all the benefit stays in the area)",
@@ -214,6 +214,7 @@ Text = Annotated[str, Field(min_length=1)]
 Quantity = Annotated[float, BeforeValidator(_number), _bounded("quantity")]
 Money = Annotated[float, BeforeValidator(_number), _bounded("amount")]
 ProxyValue = Annotated[float, BeforeValidator(_number), _bounded("value")]
+Grade = Annotated[int, _bounded("grade")]  # GMCA confidence grade (issue 14)
 
 
 def _library(info: ValidationInfo) -> ProxyLibrary:
@@ -365,7 +366,7 @@ class ValueByYear(_Strict):
     series: str | None = None
     scenario: Literal["low", "central", "high"] = "central"
     first_year: int | None = None
-    real_growth: Annotated[float, BeforeValidator(_fraction), Field(ge=-0.5, le=0.5)] | None = None
+    real_growth: Annotated[float, BeforeValidator(_fraction), _bounded("real_growth")] | None = None
     source: str = ""
 
     @model_validator(mode="after")
@@ -393,7 +394,7 @@ class BusinessCaseOutcome(_Strict):
     agency: str | None = None
     cashable: Fraction | None = None
     cashable_from_year: Annotated[Years, _bounded("start_year")] = 1
-    grade: Annotated[int, Field(ge=1, le=6)] | None = None
+    grade: Grade | None = None
     discount_schedule: Literal["standard", "health"] = "standard"
     value_by_year: ValueByYear | None = None
 
@@ -514,7 +515,7 @@ class OptimismBias(_Strict):
     its source (HM Treasury supplementary guidance, Mott MacDonald 2002)."""
 
     category: str | None = None
-    uplift: Annotated[float, BeforeValidator(_fraction), Field(ge=0, le=10)] | None = None
+    uplift: Annotated[float, BeforeValidator(_fraction), _bounded("optimism_bias_uplift")] | None = None
     source: str = ""
     applies_to: Literal["capital", "all"] = "capital"
 
@@ -536,7 +537,7 @@ class OptimismBias(_Strict):
 class ConfidenceGrades(_Strict):
     """The benefit correction for each GMCA confidence grade 1-6, with its source."""
 
-    corrections: dict[Annotated[int, Field(ge=1, le=6)], Fraction]
+    corrections: dict[Grade, Fraction]
     source: Text
 
 
