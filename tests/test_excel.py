@@ -25,7 +25,8 @@ from svmodel.excel.writer import export_workbook
 from svmodel.excel.reader import import_workbook
 from svmodel.library.proxies import default_library
 from svmodel.results import calculate
-from svmodel.scenario.schema import ScenarioError, scenario_to_dict, validate_data
+from svmodel.scenario import ScenarioError, validate_data
+from svmodel.scenario.resolved import scenario_to_dict
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -30,13 +30,8 @@ from svmodel.results import Results
 from svmodel.parameters import ADJUSTMENTS, PARAMETERS
 from svmodel.util.inputfiles import read_bounded
 from svmodel.util.limits import MAX_YAML_BYTES
-from svmodel.scenario.schema import (
-    Discounting,
-    Scenario,
-    ScenarioError,
-    dump_scenario,
-    validate_data,
-)
+from svmodel.scenario import Scenario, ScenarioError, dump_scenario, validate_data
+from svmodel.scenario.schema import Discounting
 
 FLAT = "flat"
 """The discounting choice meaning "a flat rate" (the other choices are schedule names)."""
