@@ -2,7 +2,7 @@
 
 - `schema`: the pydantic model of a scenario file (field types, bounds from the registry);
 - `loading`: reading, validating (all or nothing) and saving scenario files;
-- `resolved`: the validated `Scenario` and its `Line`s, values rebased to the price year;
+- `resolved`: the validated `Scenario` and its lines (`Line`), values rebased to the price year;
 - `narrative`: scope, stakeholders, materiality and each line's reasons (issue 15);
 - `problems`: `Problem` records (file, line, field path, message) and error translation;
 - `distributions`: the `uncertainty:` section's distributions, parsed once;
