@@ -41,9 +41,10 @@ docs: $(STAMP)
 # The test suite. It includes the installed-wheel check (tests/test_packaging.py runs
 # scripts/check_wheel.sh: build a wheel, install it in a throwaway virtual environment, run the
 # CLI, a report and a Dask batch from a folder outside the repo; `make wheel-check` runs it
-# alone) and the documentation build (tests/test_docs.py).
+# alone) and the documentation build (tests/test_docs.py). Tests run on one worker per core
+# (pytest-xdist), a test file per worker at a time; `pytest -n 0` runs them in one process.
 test: $(STAMP) system-deps
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 wheel-check: $(STAMP)
 	bash scripts/check_wheel.sh $(BIN)/python

@@ -53,3 +53,15 @@ def test_library():
 @pytest.fixture(scope="session")
 def example_files() -> list[Path]:
     return sorted((ROOT / "params" / "examples").glob("*.yaml"))
+
+
+#: Test modules that hold the longest tests (the docs build, the installed-wheel check, the batch
+#: fault tests, browser pages). They are collected first, so that with `pytest -n auto --dist
+#: loadfile` (the Makefile's `make test`) they start at once instead of finishing the run alone.
+LONGEST_FIRST = ("test_docs.py", "test_packaging.py", "test_batch_faults.py", "test_ledger_officer.py",
+                 "test_explorer_web.py", "test_dask_cluster.py", "test_report_notebooks.py")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
