@@ -46,7 +46,7 @@ def test_moving_deadweight_updates_every_figure(explorer, test_library):
     assert shown(explorer, "sroi_ratio") == pytest.approx(expected.sroi_ratio, rel=1e-12)
     assert shown(explorer, "net_present_value") == pytest.approx(expected.net_present_value, rel=1e-12)
     assert ratio(expected.sroi_ratio) in explorer.headline.value
-    assert "wellbeing.deadweight: 0.25 -&gt; 0.6" in explorer.changes.value
+    assert "wellbeing deadweight: 25% -&gt; 60%" in explorer.changes.value
     assert explorer.headline.value.count("no change") == 1  # only the inputs are unchanged
     assert "-£" in explorer.line_table.value
 
