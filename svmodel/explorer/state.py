@@ -100,11 +100,17 @@ class ExplorerState:
         return replace(self, inputs=tuple(inputs))
 
 
+def shown_value(line: Any) -> float:
+    """A line's proxy value as the explorer's control shows it: in the scenario's prices and
+    positive; a disbenefit (issue 14) keeps its flag, which makes the value count negative."""
+    return -line.unit_value if getattr(line, "disbenefit", False) else line.unit_value
+
+
 def state_from_scenario(scenario: Scenario) -> ExplorerState:
     """The baseline state: the scenario's own values, proxy values rebased to its price year."""
     rate = scenario.discount_rate
     return ExplorerState(
-        lines=tuple(LineState(id=l.id, quantity=l.quantity, unit_value=l.unit_value,
+        lines=tuple(LineState(id=l.id, quantity=l.quantity, unit_value=shown_value(l),
                               deadweight=l.deadweight, displacement=l.displacement,
                               attribution=l.attribution, drop_off=l.drop_off,
                               duration=l.duration) for l in scenario.lines),
@@ -385,24 +391,38 @@ def state_to_data(scenario: Scenario, state: ExplorerState, name: str | None = N
         for adj in ADJUSTMENTS:
             outcome[adj] = _plain(getattr(s, adj))
         outcome["duration"] = int(s.duration)
-        if not _same(s.unit_value, line.unit_value):
+        if not _same(s.unit_value, shown_value(line)):
             was = (f"proxy {line.proxy_id}" if line.proxy_id else "an inline value")
             outcome.pop("proxy", None)
             outcome["value"] = {
                 "amount": _plain(s.unit_value),
                 "price_year": scenario.price_year,
                 "source": (f"{line.source} (value changed in the scenario explorer from "
-                           f"{money(line.unit_value, 2)} in {scenario.price_year} prices, {was})"),
+                           f"{money(shown_value(line), 2)} in {scenario.price_year} prices, {was})"),
                 "unit": line.unit, "url": line.url, "licence": line.licence,
                 "value_type": line.value_type if line.value_type in ("fiscal", "economic", "social") else "social",
                 "beneficiary": line.beneficiary,
             }
+    data = _ordered(data, SCENARIO_ORDER)
+    data["outcomes"] = [_ordered(outcome, OUTCOME_ORDER) for outcome in data["outcomes"]]
     packs = data.get("proxies")
     if packs and scenario.path is not None:
         source_dir = scenario.path.parent.resolve()
         target_dir = (target.parent if target is not None else source_dir).resolve()
         data["proxies"] = [os.path.relpath(source_dir / p, target_dir) for p in packs]
     return data
+
+
+#: Keys written first, in this order, so a saved variant reads like a hand-written file: what it
+#: is, then the words (narrative), then the numbers; every other key follows in the model's order.
+SCENARIO_ORDER = ("svmodel", "name", "organisation", "description", "kind", "price_year", "scope",
+                  "stakeholders", "materiality", "limitations")
+OUTCOME_ORDER = ("id", "stakeholder", "outcome", "measure", "indicator", "description", "output", "change",
+                 "evidence", "reasons")
+
+
+def _ordered(data: dict[str, Any], first: tuple[str, ...]) -> dict[str, Any]:
+    return {**{k: data[k] for k in first if k in data}, **{k: v for k, v in data.items() if k not in first}}
 
 
 def _plain(value: float) -> float | int:
@@ -487,5 +507,5 @@ __all__ = [
     "LineState", "SCHEDULE_CHOICES", "ScenarioError", "StateError", "changed_fields", "check_state",
     "compare_figures", "control_changes", "control_text", "default_save_path", "line_changes",
     "save_variant", "side_by_side", "state_from_scenario", "state_problems", "state_results",
-    "state_to_data", "variant_scenario",
+    "shown_value", "state_to_data", "variant_scenario",
 ]

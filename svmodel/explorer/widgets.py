@@ -55,6 +55,7 @@ from svmodel.explorer.state import (
     side_by_side,
     state_from_scenario,
     state_problems,
+    shown_value,
     variant_scenario,
 )
 from svmodel.results import calculate
@@ -369,7 +370,7 @@ class ScenarioExplorer:
                 f"<div class='svx-note'>{proxy}: {money(line.original_value, 2)} "
                 f"{escape_html(line.unit)} in {escape_html(line.original_price_year)} prices"
                 + ("" if line.original_price_year == str(model.price_year) else
-                   f", {money(line.unit_value, 2)} in {model.price_year} prices (GDP deflator)")
+                   f", {money(shown_value(line), 2)} in {model.price_year} prices (GDP deflator)")
                 + f"; {escape_html(line.value_type)}"
                 f"{', ' + escape_html(line.beneficiary) if line.beneficiary else ''}.<br>Source: "
                 f"{escape_html(line.source)}" + (f" [{escape_html(line.licence)}]" if line.licence else "")
@@ -486,7 +487,7 @@ class ScenarioExplorer:
         assert self.scenario is not None
         lines = tuple(
             LineState(id=line.id, quantity=c["quantity"].value,
-                      unit_value=_pennies(c["unit_value"].value, line.unit_value),
+                      unit_value=_pennies(c["unit_value"].value, shown_value(line)),
                       deadweight=_fraction(c["deadweight"].value),
                       displacement=_fraction(c["displacement"].value),
                       attribution=_fraction(c["attribution"].value),
