@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import weakref
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
@@ -369,7 +370,7 @@ def state_to_data(scenario: Scenario, state: ExplorerState, name: str | None = N
     paths are rewritten relative to `target`'s folder so they still resolve after saving.
     """
     check_state(scenario, state)
-    data = scenario.to_dict()
+    data = _plain_copy(_file_data(scenario))
     if name:
         data["name"] = name
     data["discounting"] = {"rate": state.discount_rate,
@@ -423,6 +424,30 @@ OUTCOME_ORDER = ("id", "stakeholder", "outcome", "measure", "indicator", "descri
 
 def _ordered(data: dict[str, Any], first: tuple[str, ...]) -> dict[str, Any]:
     return {**{k: data[k] for k in first if k in data}, **{k: v for k, v in data.items() if k not in first}}
+
+
+_FILE_DATA: dict[int, tuple["weakref.ref[Scenario]", dict[str, Any]]] = {}
+
+
+def _file_data(scenario: Scenario) -> dict[str, Any]:
+    """`scenario.to_dict()`, computed once per opened scenario (a Scenario is immutable); the
+    entry goes when the scenario is garbage-collected."""
+    key = id(scenario)
+    entry = _FILE_DATA.get(key)
+    if entry is not None and entry[0]() is scenario:
+        return entry[1]
+    data = scenario.to_dict()
+    _FILE_DATA[key] = (weakref.ref(scenario, lambda _: _FILE_DATA.pop(key, None)), data)
+    return data
+
+
+def _plain_copy(value: Any) -> Any:
+    """A copy of plain file data (dicts, lists, scalars): much faster than copy.deepcopy."""
+    if isinstance(value, dict):
+        return {k: _plain_copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain_copy(v) for v in value]
+    return value
 
 
 def _plain(value: float) -> float | int:

@@ -171,6 +171,8 @@ class ScenarioExplorer:
         self.baseline_band: RatioBand | None = None
         self.current_band: RatioBand | None = None
         self.variants: dict[str, ExplorerState] = {}
+        # each kept variant's ratio and band, computed once when kept (a kept state never changes)
+        self.variant_bands: dict[str, tuple[float | None, RatioBand | None]] = {}
         self.variant_colours = VariantColours()
         self._quiet = False  # set while controls are changed from code: one update at the end
         self.last_update_ms = 0.0
@@ -310,6 +312,7 @@ class ScenarioExplorer:
         self.band = MonteCarloBand(scenario) if self.band_enabled else None
         self.baseline_band = self.band.ratio_band(scenario) if self.band else None
         self.variants = {}
+        self.variant_bands = {}
         self.variant_colours = VariantColours()
         self._box("file").value = ""
         self._build(scenario)
@@ -635,14 +638,9 @@ class ScenarioExplorer:
                           "docs/uncertainty.md) to see the range of the SROI ratio.</div>")
         assert self.scenario is not None and self.baseline is not None
         rows = [BandRow("Baseline", BASELINE_COLOUR, self.baseline.sroi_ratio, self.baseline_band)]
-        for name, state in self.variants.items():
-            try:
-                variant = variant_scenario(self.scenario, state)
-            except (StateError, ScenarioError):
-                rows.append(BandRow(name, self.variant_colours[name], None, None))
-                continue
-            rows.append(BandRow(name, self.variant_colours[name], calculate(variant).sroi_ratio,
-                                self.band.ratio_band(variant)))
+        for name in self.variants:
+            kept_ratio, kept_band = self.variant_bands.get(name, (None, None))
+            rows.append(BandRow(name, self.variant_colours[name], kept_ratio, kept_band))
         ratio_now = self.results.sroi_ratio if self.results is not None else None
         rows.append(BandRow("These controls", CURRENT_COLOUR, ratio_now, self.current_band))
         return (CSS + "<div class='svx-note'>SROI ratio: the dot is the ratio, the bar its 5th to 95th "
@@ -695,8 +693,10 @@ class ScenarioExplorer:
         if name.lower() == "baseline":
             raise StateError([("variant name", "'Baseline' is taken by the saved scenario; choose another name")])
         state = self.read_state()
-        variant_scenario(self.scenario, state)  # refuse to keep values that cannot be evaluated
+        variant = variant_scenario(self.scenario, state)  # refuse values that cannot be evaluated
         self.variants[name] = state
+        self.variant_bands[name] = (calculate(variant).sroi_ratio,
+                                    self.band.ratio_band(variant) if self.band else None)
         self.variant_colours[name]  # noqa: B018 - give it its colour now, kept until removed
         self.variant_choice.options = list(self.variants)
         self.variant_choice.value = name
@@ -715,6 +715,7 @@ class ScenarioExplorer:
         if not name or name not in self.variants:
             raise StateError([("variants", "choose a kept variant first")])
         del self.variants[name]
+        self.variant_bands.pop(name, None)
         self.variant_colours.forget(name)
         self.variant_choice.options = list(self.variants)
         self._refresh_side_by_side()
