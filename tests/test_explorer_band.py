@@ -15,6 +15,7 @@ from svmodel.explorer.state import state_from_scenario, variant_scenario
 from svmodel.scenario import load_scenario
 from svmodel.uncertainty import monte_carlo
 from svmodel.uncertainty.model import ModelArrays
+from svmodel.util.formatting import ratio
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 NARRATIVE = FIXTURES / "explorer" / "narrative.yaml"
@@ -115,6 +116,9 @@ def test_the_page_shows_the_band_and_updates_it(test_library, tmp_path, scenario
     explorer.keep_button.click()
     assert explorer.variant_colours["Half deadweight"] == colour
     assert colour in explorer.side_by_side.value and colour in explorer.band_html.value
+    kept = explorer.variant_bands["Half deadweight"][1]
+    assert kept == expected  # the kept variant's band, computed when it was kept
+    assert f"{ratio(kept.p5)} to {ratio(kept.p95)}" in explorer.side_by_side.value
     explorer.variant_choice.value = "Low deadweight"
     explorer.remove_button.click()
     assert explorer.variant_colours["Half deadweight"] == colour

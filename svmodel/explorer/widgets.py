@@ -742,6 +742,11 @@ class ScenarioExplorer:
                 extra = "" if r["name"] == "Baseline" else f"<br><span class='svx-note'>{escape_html(f.change_text)}</span>"
                 cells.append(f"<td>{escape_html(f.text)}{extra}</td>")
             body.append(f"<tr><td>{label}</td>{''.join(cells)}</tr>")
+        if self.band is not None and self.band.available:
+            bands = {"Baseline": self.baseline_band, **{n: b for n, (_, b) in self.variant_bands.items()}}
+            cells = "".join(f"<td>{escape_html(f'{ratio(b.p5)} to {ratio(b.p95)}') if b else 'n/a'}</td>"
+                            for b in (bands.get(r["name"]) for r in rows))
+            body.append(f"<tr><td>SROI ratio, 5th-95th percentile</td>{cells}</tr>")
         self.side_by_side.value = (CSS + "<table class='svx-table svx-variants'><tr><th>Figure</th>"
                                    + head + "</tr>" + "".join(body) + "</table>")
 
