@@ -104,6 +104,7 @@ def test_the_file_picker_opens_a_scenario(explorer, tmp_path, test_library):
                               "content": memoryview(content), "last_modified": NOW},)
     assert explorer.scenario.name == "Uploaded copy" and explorer.scenario.path is None
     assert "Uploaded copy" in explorer.title.value and explorer.messages_at("file") == ""
+    assert explorer.upload.value == ()  # cleared, so the same file can be chosen again
     assert explorer.save_path.value == str(tmp_path / "uploaded-variant.yaml")
     explorer.line_controls[0]["deadweight"].value = 30.0
     explorer.save_button.click()

@@ -115,3 +115,22 @@ def test_the_change_log_uses_the_controls_units(scenario):
     schedule = replace(state_from_scenario(scenario), schedule="green_book")
     assert [c.text for c in control_changes(scenario, schedule)] == [
         "discounting schedule: a flat rate -> the Green Book schedule"]
+
+
+def test_values_by_year_keep_their_meaning(tmp_path):
+    """A value with real growth is shown in its start year and saved as its price-year amount; a
+    value from a shipped series cannot be moved (the control is disabled; the state refuses)."""
+    scenario = load_scenario(FIXTURES / "explorer" / "value_by_year.yaml")
+    grow, carbon = scenario.lines
+    state = state_from_scenario(scenario).with_line("grow", unit_value=grow.unit_value * 1.1)
+    variant = variant_scenario(scenario, state)
+    assert variant.lines[0].unit_value == pytest.approx(grow.unit_value * 1.1, rel=1e-12)
+    assert variant.model.outcomes[0].value.amount == pytest.approx(110.0)  # 100 in 2024 prices, +10%
+    with pytest.raises(StateError, match="comes year by year from the series"):
+        variant_scenario(scenario, state_from_scenario(scenario).with_line("carbon", unit_value=1.0))
+    pytest.importorskip("ipywidgets")
+    from svmodel.explorer.widgets import ScenarioExplorer
+
+    explorer = ScenarioExplorer(FIXTURES / "explorer" / "value_by_year.yaml", charts=False, save_dir=tmp_path)
+    assert explorer.line_controls[1]["unit_value"].disabled
+    assert not explorer.line_controls[0]["unit_value"].disabled

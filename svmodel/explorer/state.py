@@ -159,6 +159,12 @@ def state_problems(scenario: Scenario, state: ExplorerState) -> list[ControlProb
             if message:
                 problems.append(ControlProblem(f"input:{index}:{parameter}", f"input {index + 1} {parameter}",
                                                message))
+    for base, line in zip(scenario.lines, state.lines):
+        if getattr(base, "origin", "") == "series" and base.id == line.id and _finite(line.unit_value) \
+                and not _same(line.unit_value, shown_value(base)):
+            problems.append(ControlProblem(f"line:{line.id}:unit_value", f"outcome {line.id} proxy value",
+                                           f"the value comes year by year from the series "
+                                           f"{base.proxy_name}; it cannot be changed here"))
     if state.inputs and all(_finite(i.amount) for i in state.inputs) and sum(i.amount for i in state.inputs) == 0:
         problems.append(ControlProblem("inputs", "inputs",
                                        "the inputs total £0: the SROI ratio (value / inputs) is undefined"))
@@ -395,8 +401,12 @@ def state_to_data(scenario: Scenario, state: ExplorerState, name: str | None = N
         if not _same(s.unit_value, shown_value(line)):
             was = (f"proxy {line.proxy_id}" if line.proxy_id else "an inline value")
             outcome.pop("proxy", None)
+            growth = (outcome.get("value_by_year") or {}).get("real_growth")
+            # a value with real growth (issue 14) is shown in the line's start year: the file
+            # holds its price-year amount, which grows (1 + g) a year to the start year
+            amount = s.unit_value / (1.0 + growth) ** (line.start_year - 1) if growth else s.unit_value
             outcome["value"] = {
-                "amount": _plain(s.unit_value),
+                "amount": _plain(amount),
                 "price_year": scenario.price_year,
                 "source": (f"{line.source} (value changed in the scenario explorer from "
                            f"{money(shown_value(line), 2)} in {scenario.price_year} prices, {was})"),

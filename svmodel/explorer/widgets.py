@@ -290,7 +290,12 @@ class ScenarioExplorer:
         files = list(value) if isinstance(value, (list, tuple)) else list(getattr(value, "values", lambda: [])())
         if not files:
             return
-        item = files[0]
+        try:
+            self._load_uploaded(files[0])
+        finally:
+            self.upload.value = ()  # so choosing the same file again opens it again
+
+    def _load_uploaded(self, item: dict[str, Any]) -> None:
         name = str(item.get("name") or "uploaded.yaml")
         content = bytes(item.get("content") or b"")
         if not name.lower().endswith((".yaml", ".yml")):
@@ -355,6 +360,9 @@ class ScenarioExplorer:
                                                  description=f"Proxy value (£, {model.price_year})",
                                                  style=_STYLE, layout=_WIDE),
             }
+            if getattr(line, "origin", "") == "series":  # a value by year from a shipped series
+                controls["unit_value"].disabled = True
+                controls["unit_value"].tooltip = "This value comes year by year from a series"
             for name, label, tip in ADJUSTMENT_LABELS:
                 controls[name] = _slider(label, _pct(getattr(s, name)), tip)
                 controls[name].add_class(f"svx-{line.id}-{name}")
