@@ -132,7 +132,7 @@ def test_saved_variant_reproduces_the_figures_and_validates(scenario, tmp_path, 
     assert reloaded.name == "Explorer test (lower credit)"
     assert_allclose(headline(calculate(reloaded)), headline(state_results(scenario, state)), rtol=1e-12)
     text = saved.read_text()
-    assert "wellbeing.deadweight: 0.25 -> 0.6" in text  # the header lists what changed
+    assert "wellbeing deadweight: 25% -> 60%" in text  # the header lists what changed
     assert "value changed in the scenario explorer" in text  # changed proxy value cites its source
     env = {**os.environ, "SVMODEL_PROXIES_DIR": str(FIXTURES / "library")}
     done = subprocess.run([sys.executable, "-m", "svmodel.cli", "validate", str(saved)], env=env,
@@ -178,7 +178,7 @@ def test_proxy_pack_paths_follow_the_saved_file(test_library, tmp_path):
     reloaded = load_scenario(saved, test_library)
     assert (folder / reloaded.model.proxies[0]).resolve() == (FIXTURES / "library" / "test.csv").resolve()
     assert_allclose(headline(calculate(reloaded)), headline(state_results(scenario, state)), rtol=1e-12)
-    assert changed_fields(scenario, state) == ["benefit.attribution: 0.25 -> 0.5"]
+    assert changed_fields(scenario, state) == ["benefit attribution: 25% -> 50%"]
 
 
 fractions = st.floats(0, 1, allow_nan=False)
