@@ -37,6 +37,69 @@ OPTIONAL_COLUMNS = ("measure_name", "valued_as", "target", "evidence_expected", 
 RESPONSE_SHEET = "Response"
 
 
+def _yours(name: str) -> str:
+    """A bidder's own estimate of a registry parameter: "Your deadweight (%)"."""
+    p = PARAMETERS[name]
+    return f"Your {p.label.lower()} ({p.unit})" if p.unit else f"Your {p.label.lower()}"
+
+
+#: The response form's column headings as bidders see them (issue 15: human words, no internal
+#: names); `year_N` columns are headed "Year N quantity". Forms with the internal names as
+#: headings (written before these headings existed) read exactly the same.
+HEADINGS: dict[str, str] = {
+    "bidder": "Your organisation",
+    "measure": "Measure code",
+    "measure_name": "What the measure counts",
+    "unit": "Unit",
+    "valued_as": "How the buyer values one unit",
+    "target": "Buyer's target (whole contract)",
+    "evidence_expected": "Evidence the buyer expects",
+    "bidder_deadweight": _yours("deadweight"),
+    "bidder_attribution": _yours("attribution"),
+    "beneficiaries": "Who benefits",
+    "description": "What you will do",
+    "evidence": "Your evidence",
+    "confidence": "Your confidence (high, medium or low)",
+}
+
+
+def heading(column: str) -> str:
+    """The human heading of a response-form column (`year_3` -> "Year 3 quantity")."""
+    match = re.fullmatch(r"year_(\d+)", column)
+    return f"Year {match.group(1)} quantity" if match else HEADINGS.get(column, column)
+
+
+def canonical_column(name: str) -> str:
+    """A normalised heading mapped back to the form's column name: "your_deadweight" ->
+    "bidder_deadweight", "year_2_quantity" -> "year_2"; anything else unchanged."""
+    match = re.fullmatch(r"year_?(\d+)(_quantity)?", name)
+    if match:
+        return f"year_{match.group(1)}"
+    return name if name in HEADINGS else _BY_HEADING.get(name, name)
+
+
+def _normalised(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.strip().lower()).strip("_")
+
+
+_BY_HEADING = {_normalised(h): c for c, h in HEADINGS.items()}
+
+
+def response_table(table: "Table") -> "Table":
+    """`table` with human headings renamed to the form's column names (a heading the form does
+    not know is kept as it is; two headings meaning one column keep the first)."""
+    columns = tuple(canonical_column(c) for c in table.columns)
+    if columns == table.columns:
+        return table
+    rows = []
+    for r in table.rows:
+        cells: dict[str, Any] = {}
+        for key, value in r.cells.items():
+            cells.setdefault(canonical_column(key), value)
+        rows.append(Row(r.number, cells))
+    return Table(table.path, columns, tuple(rows), table.sheet)
+
+
 @dataclass(frozen=True)
 class Row:
     number: int  # the row number a spreadsheet shows (header = 1)
@@ -358,7 +421,7 @@ def parse_bid(table: Table, spec: TenderSpec) -> Bid:
 
 def read_bid(path: str | os.PathLike[str], spec: TenderSpec) -> Bid:
     """Read and check one bidder's response form; raise TenderError naming file and row."""
-    return parse_bid(read_table(path), spec)
+    return parse_bid(response_table(read_table(path)), spec)
 
 
 def internal_problem(path: str | os.PathLike[str], exc: BaseException) -> Problem:
