@@ -20,7 +20,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from svmodel.parameters import PARAMETERS
 from svmodel.util.inputfiles import read_bounded
@@ -325,9 +325,11 @@ def _year_columns(table: Table, spec: TenderSpec, problems: list[Problem]) -> li
     missing = [c for c in (*FIXED_COLUMNS, *years) if c not in table.columns]
     if missing:
         problems.append(Problem(str(table.path), "header" + (f" (sheet {table.sheet})" if table.sheet else ""),
-                                f"missing column(s) {', '.join(missing)}; the response form for this "
-                                f"{spec.years}-year contract has bidder, measure, unit and "
-                                f"{years[0]}..{years[-1]} (write one with `svmodel tender template`)"))
+                                f"missing column(s) {', '.join(missing)} (headed "
+                                f"{', '.join(repr(heading(c)) for c in missing)} on the form); the response "
+                                f"form for this {spec.years}-year contract has {heading('bidder')!r}, "
+                                f"{heading('measure')!r}, {heading('unit')!r} and {heading(years[0])!r}.."
+                                f"{heading(years[-1])!r} (write one with `svmodel tender template`)"))
     return years
 
 
@@ -437,25 +439,37 @@ class BidFailure:
     problems: tuple[Problem, ...]
 
 
-def read_bids(paths: Iterable[str | os.PathLike[str]], spec: TenderSpec) -> tuple[list[Bid], list[BidFailure]]:
+def read_bids(paths: Iterable[str | os.PathLike[str]], spec: TenderSpec,
+              progress: Callable[[str | os.PathLike[str]], None] | None = None
+              ) -> tuple[list[Bid], list[BidFailure]]:
     """Read every bid; a file that fails is reported and the others are still read.
 
-    Two files from the same bidder name are a failure of the second file."""
+    Two files from the same bidder name are a failure of the second file. `progress`, if
+    given, is called with each file's path once it has been read (or has failed)."""
     bids: list[Bid] = []
     failures: list[BidFailure] = []
     for path in paths:
         try:
-            bid = read_bid(path, spec)
-        except TenderError as exc:
-            failures.append(BidFailure(Path(path), tuple(exc.problems)))
-            continue
-        except Exception as exc:  # noqa: BLE001 - one file's fault must not stop the other bids
-            failures.append(BidFailure(Path(path), (internal_problem(path, exc),)))
-            continue
-        clash = next((b for b in bids if b.bidder.casefold() == bid.bidder.casefold()), None)
-        if clash is not None:
-            failures.append(BidFailure(Path(path), (Problem(str(path), "bidder",
-                f"bidder {bid.bidder!r} already has a bid ({clash.path}); one bid per bidder"),)))
-            continue
-        bids.append(bid)
+            _read_one(path, spec, bids, failures)
+        finally:
+            if progress is not None:
+                progress(path)
     return bids, failures
+
+
+def _read_one(path: str | os.PathLike[str], spec: TenderSpec, bids: list[Bid], failures: list[BidFailure]) -> None:
+    """Read one bid into `bids`, or its problems into `failures`."""
+    try:
+        bid = read_bid(path, spec)
+    except TenderError as exc:
+        failures.append(BidFailure(Path(path), tuple(exc.problems)))
+        return
+    except Exception as exc:  # noqa: BLE001 - one file's fault must not stop the other bids
+        failures.append(BidFailure(Path(path), (internal_problem(path, exc),)))
+        return
+    clash = next((b for b in bids if b.bidder.casefold() == bid.bidder.casefold()), None)
+    if clash is not None:
+        failures.append(BidFailure(Path(path), (Problem(str(path), "bidder",
+            f"bidder {bid.bidder!r} already has a bid ({clash.path}); one bid per bidder"),)))
+        return
+    bids.append(bid)

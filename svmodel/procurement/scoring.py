@@ -28,7 +28,7 @@ import math
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import pandas as pd
 
@@ -253,9 +253,11 @@ def evaluate_bids(spec: TenderSpec, bids: Sequence[Bid], failures: Sequence[BidF
 
 
 def evaluate_files(spec: TenderSpec, paths: Iterable[str | os.PathLike[str]],
-                   scores_path: str | os.PathLike[str] | None = None) -> Evaluation:
-    """Read the bid files (failures kept apart), read optional scores, evaluate."""
-    bids, failures = read_bids(paths, spec)
+                   scores_path: str | os.PathLike[str] | None = None,
+                   progress: Callable[[str | os.PathLike[str]], None] | None = None) -> Evaluation:
+    """Read the bid files (failures kept apart), read optional scores, evaluate. `progress` is
+    called once per bid file read (svmodel.procurement.bids.read_bids)."""
+    bids, failures = read_bids(paths, spec, progress)
     scores, scores_failure = None, None
     if scores_path:
         try:
