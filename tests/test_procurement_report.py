@@ -112,7 +112,8 @@ def test_side_by_side_splits_many_bidders_into_tables_that_fit(tmp_path, tender)
 
     tables = side_by_side_tables(tender, per_table=2)
     assert len(tables) == 2  # three bidders, two per table
-    assert all(len(t.columns) <= 3 + 2 * 2 for t in tables)
+    assert all(len(t.columns) <= 2 + 2 * 2 for t in tables)
+    assert [g for g, _ in tables[0].groups][1:] == [b.bidder for b in tender.evaluation.bids[:2]]
     assert BIDDERS_PER_TABLE == 3
 
 

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
@@ -14,6 +16,11 @@ from svmodel.util.safety import chart_text
 COLOURS = {"gross": "#c9d6de", "claimed": "#8fb3c4", "adjusted": "#1b6f8a", "scored": "#0b3d4f",
            "price": "#8fb3c4", "quality": "#1b6f8a", "social value": "#e0a526",
            "committed": "#8fb3c4", "delivered": "#1b6f8a"}
+
+
+def _name(bidder: str, width: int = 28) -> str:
+    """A bidder's name for an axis label: wrapped, so a long name does not squeeze the plot."""
+    return chart_text(textwrap.fill(bidder, width, max_lines=3, placeholder="..."))
 
 
 def _pounds(value: float, _pos: object = None) -> str:
@@ -58,7 +65,7 @@ def social_value_by_bid(evaluation: Evaluation, figsize: tuple[float, float] = (
                     bbox={"boxstyle": "square,pad=0.05", "facecolor": "white", "edgecolor": "none"})
     ax.set_xlim(0, largest * 1.14)  # room for the value labels
     ax.xaxis.set_major_formatter(FuncFormatter(_pounds))
-    ax.set_yticks(y, [chart_text(b.bidder) for b in bids], fontsize=8)
+    ax.set_yticks(y, [_name(b.bidder) for b in bids], fontsize=8)
     ax.set_xlabel(f"present value, {spec.price_year} prices", fontsize=8)
     ax.tick_params(axis="x", labelsize=8)
     ax.axvline(limit, color="#a02828", linestyle="--", linewidth=1, zorder=3,
@@ -75,7 +82,7 @@ def social_value_by_bid(evaluation: Evaluation, figsize: tuple[float, float] = (
 def weighted_scores(evaluation: Evaluation, figsize: tuple[float, float] = (7.5, 2.8)) -> Figure:
     """Price, quality and social value points per bid, stacked (out of 100)."""
     bids = sorted(evaluation.bids, key=lambda b: b.rank, reverse=True)
-    fig = Figure(figsize=figsize, layout="constrained")
+    fig = Figure(figsize=(figsize[0], max(figsize[1], 1.2 + 0.6 * len(bids))), layout="constrained")
     ax = fig.add_subplot()
     left = np.zeros(len(bids))
     for kind, values in (("price", [b.price or 0.0 for b in bids]), ("quality", [b.quality or 0.0 for b in bids]),
@@ -84,7 +91,7 @@ def weighted_scores(evaluation: Evaluation, figsize: tuple[float, float] = (7.5,
         left += np.asarray(values)
     for y, total in enumerate(left):
         ax.text(total + 0.8, y, f"{total:.1f}", va="center", fontsize=8)
-    ax.set_yticks(np.arange(len(bids)), [chart_text(b.bidder) for b in bids])
+    ax.set_yticks(np.arange(len(bids)), [_name(b.bidder) for b in bids], fontsize=8)
     ax.set_xlim(0, 105)
     ax.set_xlabel("points out of 100")
     ax.set_title("Weighted score", loc="left", fontsize=10)

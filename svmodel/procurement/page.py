@@ -36,7 +36,7 @@ from svmodel.procurement.types import BidResult, qty
 from svmodel.util.formatting import money, percent
 from svmodel.util.safety import escape_html, html_link
 
-#: Bidders per "side by side" table: 3 measure columns + 2 per bidder stay within A4's width.
+#: Bidders per "side by side" table: 2 measure columns + 2 per bidder stay within A4's width.
 BIDDERS_PER_TABLE = 3
 CHART_DPI = 150  # sharp on paper at the page's 17 cm width
 
@@ -55,6 +55,7 @@ class Table:
     rows: list[list[Any]] = field(default_factory=list)  # cells: str, or Markup for links
     caption: str = ""
     totals: list[Any] | None = None
+    groups: list[tuple[str, int]] | None = None  # a heading row above: (title, columns spanned)
 
 
 def _points(value: float | None) -> str:
@@ -100,28 +101,29 @@ def values_table(report: TenderReport) -> Table:
 
 def side_by_side_tables(report: TenderReport, per_table: int = BIDDERS_PER_TABLE) -> list[Table]:
     """Measures by bidder (committed quantity and scored value), a few bidders per table so
-    that no table is wider than the page."""
-    evaluation = report.evaluation
+    that no table is wider than the page; each bidder's name heads its two columns."""
     bids = _ranked(report)
     tables = []
     for start in range(0, max(len(bids), 1), per_table):
         group = bids[start:start + per_table]
-        columns = [Column("Measure", "wide"), Column("Unit"), Column("Target", "num")]
+        columns = [Column("Measure (unit)", "wide"), Column("Target", "num")]
+        groups: list[tuple[str, int]] = [("", 2)]
         for b in group:
-            columns += [Column(f"{b.bidder}: committed", "num"), Column(f"{b.bidder}: scored value", "num")]
+            columns += [Column("Committed", "num"), Column("Scored value", "num")]
+            groups.append((b.bidder, 2))
         rows = []
         for mid, m in report.spec.measures.items():
-            row: list[Any] = [f"{mid} {m.name}", m.unit, "" if m.target is None else qty(m.target)]
+            row: list[Any] = [f"{mid} {m.name} ({m.unit})", "" if m.target is None else qty(m.target)]
             for b in group:
                 line = b.line(mid)
                 row.append(qty(line.total_quantity) if line else "")
                 row.append((money(line.scored) if m.valued else "not valued") if line else "")
             rows.append(row)
-        totals = ["Total", "", ""]
+        totals = ["Total", ""]
         for b in group:
             totals += ["", money(b.scored)]
         caption = "" if len(bids) <= per_table else f"Bidders ranked {start + 1} to {start + len(group)}"
-        tables.append(Table(columns, rows, caption=caption, totals=totals))
+        tables.append(Table(columns, rows, caption=caption, totals=totals, groups=groups))
     return tables
 
 
