@@ -25,7 +25,8 @@ def test_example_evaluation_ranks_the_credible_bid_first(capsys, tmp_path):
     table = out.split("\n\n")[1].splitlines()
     assert "Rank" in table[0] and "Scored SV" in table[0]
     assert "Mersey Care Collective CIC" in table[1] and "Apex National Care Group plc" in table[3]
-    assert "FLAG contract_fee K22" in out and "FLAG ordinary_business K1" in out
+    assert "FLAG Contract fee counted as social value (K22):" in out and "[contract_fee]" in out
+    assert "FLAG Ordinary business counted as social value (K1):" in out
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "evaluation.json", "flags.csv", "lines.csv", "ranking.csv", "social_value_by_bid.png"]
     data = json.loads((tmp_path / "evaluation.json").read_text())

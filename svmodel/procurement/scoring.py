@@ -38,7 +38,7 @@ from svmodel.results import json_safe
 from svmodel.procurement.bids import (Bid, BidFailure, CellError, internal_problem, parse_quantity,
                                       read_bids, read_table)
 from svmodel.procurement.errors import Problem, TenderError
-from svmodel.procurement.flags import flag_bids
+from svmodel.procurement.flags import flag_bids, flag_title
 from svmodel.procurement.spec import TenderSpec
 from svmodel.procurement.types import BidResult, LineValue, qty
 from svmodel.procurement.valuation import (NONE, Adjustments, buyer_adjustments, present_value,
@@ -350,7 +350,8 @@ def summary(evaluation: Evaluation) -> str:
             out.append(f"   {l.measure:<4} {qty(l.total_quantity):>12} {l.unit}{basis}: gross {money(l.gross)}, "
                        f"claimed {money(l.claimed)}, adjusted {money(l.adjusted)}, scored {money(l.scored)}{extra}")
         for f in bid.flags:
-            out.append(f"   FLAG {f.code}" + (f" {f.measure}" if f.measure else "") + f": {f.message}")
+            out.append(f"   FLAG {flag_title(f.code)}" + (f" ({f.measure})" if f.measure else "")
+                       + f": {f.message} [{f.code}]")
     if evaluation.failures:
         out += ["", "Bids that could not be read (not ranked)"]
         for failure in evaluation.failures:
