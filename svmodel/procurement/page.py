@@ -22,7 +22,7 @@ import base64
 import math
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 from markupsafe import Markup
 
