@@ -24,6 +24,8 @@ demo: $(STAMP)
 	$(BIN)/svmodel compare params/examples/*.yaml
 	$(BIN)/svmodel ledger load-example --db reports/ledger.db --site reports/ledger_site
 	$(BIN)/svmodel ledger summary --db reports/ledger.db
+	$(BIN)/svmodel tender report params/tenders/home_care_2026/spec.yaml params/tenders/home_care_2026/bids/* \
+		--scores params/tenders/home_care_2026/scores.csv --out reports/tender --pdf
 
 # Chromium, LibreOffice Calc, poppler-utils and PostgreSQL, which the tests drive for real
 # (Debian packages). Never stops make: without root it says what is missing, and the tests that
