@@ -45,7 +45,7 @@ from typing import Any, Iterable
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.properties import PageSetupProperties
@@ -183,13 +183,30 @@ def _price_year_cell(value: object) -> int | str:
     return year.label if year.financial else year.start
 
 
+#: Column width (in Excel's character units) that one A4 landscape page prints at a readable
+#: scale: about 145 units fit at 100% between 1 cm margins, so 240 prints at 60% or larger.
+PRINT_WIDTH_PER_PAGE = 240
+#: Column width Excel and LibreOffice use for a column with no width set.
+DEFAULT_WIDTH = 8.43
+
+
+def _pages_wide(ws: Worksheet, last_column: int) -> int:
+    """Pages across that keep the print readable: the printed columns' width / one page's."""
+    total = sum(ws.column_dimensions[_col(i)].width or DEFAULT_WIDTH for i in range(1, last_column + 1))
+    return max(1, -(-int(total) // PRINT_WIDTH_PER_PAGE))
+
+
 def _print_setup(ws: Worksheet, title_rows: str | None = None, title_cols: str | None = None,
                  area: str | None = None) -> None:
-    """A4 landscape, fitted to one page wide (as many pages tall as needed), with the table's
-    header rows and id columns repeated on every page."""
+    """A4 landscape, fitted to width: one page across, or as few as keep the text readable for
+    the widest sheets (the Value Map); as many pages tall as needed, with the table's header
+    rows (and id columns) repeated on every page and "Sheet: page n of N" in the footer."""
+    last = ws.max_column
+    if area:
+        last = column_index_from_string("".join(ch for ch in area.split(":")[1] if ch.isalpha()))
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
-    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToWidth = _pages_wide(ws, last)
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     ws.page_margins.left = ws.page_margins.right = 0.4
@@ -202,6 +219,21 @@ def _print_setup(ws: Worksheet, title_rows: str | None = None, title_cols: str |
         ws.print_title_cols = title_cols
     if area:
         ws.print_area = area
+
+
+def _fit_rows(ws: Worksheet, first: int, last: int) -> None:
+    """Row heights for wrapped text (spreadsheet programs do not grow a row on opening): the
+    most lines any wrapped cell of the row needs at its column's width, 15 points a line."""
+    for row in range(first, last + 1):
+        lines = 1
+        for cell in ws[row]:
+            if isinstance(cell.value, str) and cell.alignment.wrap_text and not cell.value.startswith("="):
+                width = ws.column_dimensions[cell.column_letter].width or DEFAULT_WIDTH
+                per_line = max(int(width * 1.15), 1)
+                needed = sum(-(-max(len(part), 1) // per_line) for part in cell.value.split("\n"))
+                lines = max(lines, needed)
+        if lines > 1:
+            ws.row_dimensions[row].height = min(15 * lines, 300)
 
 
 def _list_validation(ws: Worksheet, options: Iterable[str], *cells: str, blank: bool = True) -> None:
@@ -221,6 +253,7 @@ class _Geometry:
     top_year: int  # last year on the Discounting sheet
     cohort_last: int  # last row the Cohorts formulas cover (spare rows included)
     overlap_last: int
+    printed_years: int  # the last year with an outcome or an input at export (printed)
 
     @property
     def vm_last(self) -> int:
@@ -350,6 +383,7 @@ def _narrative_sheet(wb: Workbook, scenario: Scenario) -> None:
     for index, column in enumerate(L.STAKEHOLDER_COLUMNS, start=1):
         ws.column_dimensions[_col(index)].width = column.width
     ws.column_dimensions["B"].width = 60
+    _fit_rows(ws, L.SETTINGS_FIRST_ROW, max(row, header))
     _print_setup(ws, title_rows=f"{header}:{header}")
 
 
@@ -531,6 +565,7 @@ def _value_map_sheet(wb: Workbook, scenario: Scenario, deflators: tuple[str, str
                               showErrorMessage=True, errorTitle=p.label, error=p.allowed)
         rule.add(f"{c[key]}{first}:{c[key]}{last}")
         ws.add_data_validation(rule)
+    _fit_rows(ws, VM_FIRST, g.vm_last)
     ws.freeze_panes = f"D{VM_FIRST}"
     ws.auto_filter.ref = f"A{VM_HEADER}:{_col(len(L.VALUE_MAP_COLUMNS))}{g.vm_last}"
     _print_setup(ws, title_rows=f"{VM_BANNER}:{VM_HEADER}", title_cols="A:C")
@@ -611,7 +646,9 @@ def _discounting_sheet(wb: Workbook, g: _Geometry) -> None:
     for col, width in zip("ABCDEFGHIJ", (14, 12, 18, 12, 14, 3, 10, 12, 18, 28)):
         ws.column_dimensions[col].width = width
     ws.freeze_panes = f"A{DISC_FIRST}"
-    _print_setup(ws, title_rows=f"{DISC_HEADER}:{DISC_HEADER}")
+    # Printed: the years in use at export (the table goes on below to the grid's last year).
+    _print_setup(ws, title_rows=f"{DISC_HEADER}:{DISC_HEADER}",
+                 area=f"A1:J{max(DISC_FIRST + g.printed_years, DISC_BANDS + len(L.BAND_FIRST_YEARS))}")
 
 
 def _social_return_sheet(wb: Workbook, scenario: Scenario, results: Results, g: _Geometry) -> None:
@@ -844,6 +881,7 @@ def _overlaps_sheet(wb: Workbook, scenario: Scenario, g: _Geometry) -> None:
     _list_validation(ws, ("keep", "exclude"), f"{c['decision']}{TABLE_FIRST}:{c['decision']}{g.overlap_last}")
     for index, column in enumerate(L.OVERLAP_COLUMNS, start=1):
         ws.column_dimensions[_col(index)].width = column.width
+    _fit_rows(ws, TABLE_FIRST, TABLE_FIRST + len(scenario.model.overlaps) - 1)
     _print_setup(ws, title_rows=f"{TABLE_HEADER}:{TABLE_HEADER}",
                  area=f"A1:{_col(len(L.OVERLAP_COLUMNS))}{TABLE_FIRST + max(len(scenario.model.overlaps), 1) - 1}")
 
@@ -924,6 +962,7 @@ def _proxies_sheet(wb: Workbook, scenario: Scenario) -> None:
                                    12, 24), start=1):
         ws.column_dimensions[_col(index)].width = width
     ws.freeze_panes = "B4"
+    _fit_rows(ws, 4, 3 + len(rows))
     _print_setup(ws, title_rows="3:3")
 
 
@@ -1004,6 +1043,7 @@ def _provenance_sheet(wb: Workbook, scenario: Scenario, results: Results, g: _Ge
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     ws.column_dimensions["A"].width = 32
     ws.column_dimensions["B"].width = 110
+    _fit_rows(ws, 3, 2 + len(rows))
     _print_setup(ws)
 
 
@@ -1018,7 +1058,8 @@ def build_workbook(scenario: Scenario, results: Results | None = None) -> Workbo
     cohort_rows = sum(line.cohort.years for line in scenario.lines if line.cohort is not None)
     g = _Geometry(n_lines=len(scenario.lines), n_inputs=len(scenario.model.inputs), grid_years=grid,
                   top_year=top_year, cohort_last=TABLE_FIRST + max(cohort_rows, 1) - 1 + SPARE_ROWS,
-                  overlap_last=TABLE_FIRST + max(len(scenario.model.overlaps), 1) - 1 + SPARE_ROWS)
+                  overlap_last=TABLE_FIRST + max(len(scenario.model.overlaps), 1) - 1 + SPARE_ROWS,
+                  printed_years=max([horizon, 1] + [item.year for item in scenario.model.inputs]))
     wb = Workbook()
     _scenario_sheet(wb, scenario)
     _narrative_sheet(wb, scenario)
