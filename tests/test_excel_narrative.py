@@ -264,6 +264,7 @@ def edited(tmp_path_factory):
     return {"files": files, "expected": expected, "dir": base}
 
 
+@pytest.mark.slow
 @needs_soffice
 @pytest.mark.parametrize("name", [p.stem for p in FILES] + ["longer", "longest", "need", "grade"])
 def test_libreoffice_recalculates_to_svmodel_figures(edited, name):
@@ -272,6 +273,7 @@ def test_libreoffice_recalculates_to_svmodel_figures(edited, name):
     _assert_case(_business_case(edited["files"][name]), case)
 
 
+@pytest.mark.slow
 @needs_soffice
 def test_edits_really_moved_the_results(edited):
     """The edited workbooks carried stale cached results; their figures must differ from the
@@ -284,6 +286,7 @@ def test_edits_really_moved_the_results(edited):
         _business_case(edited["files"]["everything"])["benefits_present_value"], rel=1e-6)
 
 
+@pytest.mark.slow
 @needs_soffice
 def test_libreoffice_saved_workbook_imports_with_its_narrative(edited):
     scenario, imported = import_workbook(edited["files"]["everything"])
@@ -291,6 +294,7 @@ def test_libreoffice_saved_workbook_imports_with_its_narrative(edited):
     assert imported.warnings == []
 
 
+@pytest.mark.slow
 @needs_soffice
 def test_printed_workbook_is_a_few_a4_pages(edited):
     """LibreOffice prints every sheet of the exported workbook on A4 landscape; the whole

@@ -794,7 +794,7 @@ def _business_case_sheet(wb: Workbook, scenario: Scenario, results: Results, g: 
     values = {"ob_category": ob.category if ob else None, "ob_uplift": ob.uplift if ob else None,
               "ob_source": ob.source if ob else None, "ob_applies_to": ob.applies_to if ob else None,
               "grades_source": grades.source if grades else None}
-    _settings_block(ws, L.BUSINESS_SETTINGS, values, {"ob_uplift": L.PERCENT})
+    _settings_block(ws, L.BUSINESS_SETTINGS, values, {"ob_uplift": L.PERCENT}, help_col=4)
     table = optimism_bias_table()
     ob_first = BC_GRADE_HEADER + len(L.GRADES) + 12
     ob_last = ob_first + len(table) - 1
@@ -850,6 +850,9 @@ def _business_case_sheet(wb: Workbook, scenario: Scenario, results: Results, g: 
             ws.cell(row=row, column=col, value=_user(value)).alignment = WRAP
         ws.cell(row=row, column=3).number_format = L.PERCENT
     agencies_first = ob_last + 3
+    for col, width in zip("ABCD", (34, 40, 16, 70)):
+        ws.column_dimensions[col].width = width
+    _fit_rows(ws, ob_first, ob_last)
     _header_row(ws, agencies_first - 1, ("Agency id", "Agency"))
     for row, (agency_id, agency) in enumerate(default_agencies().items(), start=agencies_first):
         ws.cell(row=row, column=1, value=_user(agency_id))
