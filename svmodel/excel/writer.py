@@ -227,7 +227,9 @@ def _fit_rows(ws: Worksheet, first: int, last: int) -> None:
     for row in range(first, last + 1):
         lines = 1
         for cell in ws[row]:
-            if isinstance(cell.value, str) and cell.alignment.wrap_text and not cell.value.startswith("="):
+            if not isinstance(cell.value, str) or cell.value.startswith("=") or len(cell.value) < 10:
+                continue
+            if cell.alignment.wrap_text:
                 width = ws.column_dimensions[cell.column_letter].width or DEFAULT_WIDTH
                 per_line = max(int(width * 1.15), 1)
                 needed = sum(-(-max(len(part), 1) // per_line) for part in cell.value.split("\n"))
@@ -720,16 +722,16 @@ def _social_return_sheet(wb: Workbook, scenario: Scenario, results: Results, g: 
         start, duration, drop = vm("start_year", v), vm("duration", v), vm("drop_off", v)
         per_unit = (f"{vm('unit_value', v)}*IF(ISNUMBER({vm('local_share', v)}),{vm('local_share', v)},1)"
                     f"*(1-{vm('deadweight', v)})*(1-{vm('displacement', v)})*(1-{vm('attribution', v)})")
-        for col in year_cols:
+        for k, col in enumerate(year_cols, start=SR_FIRST_YEAR_COL):
             t = f"{col}${SR_HEADER}"
             if line.cohort is None:
-                ws[f"{col}{r}"] = (f"=IF(AND({t}>={start},{t}<{start}+{duration}),"
-                                   f"$D{r}*(1-{drop})^({t}-{start}),0)")
+                formula = (f"=IF(AND({t}>={start},{t}<{start}+{duration}),"
+                           f"$D{r}*(1-{drop})^({t}-{start}),0)")
             else:  # each programme year's wave: outcomes x value per unit, from start + k - 1
                 e = f"({t}-{start}-{years}+1)"
-                ws[f"{col}{r}"] = (f"={per_unit}*SUMPRODUCT(({ids}=$A{r})*{outs}*({e}>=0)*({e}<{duration})"
-                                   f"*(1-{drop})^(({e}+ABS{e})/2))")
-            ws[f"{col}{r}"].number_format = L.MONEY
+                formula = (f"={per_unit}*SUMPRODUCT(({ids}=$A{r})*{outs}*({e}>=0)*({e}<{duration})"
+                           f"*(1-{drop})^(({e}+ABS{e})/2))")
+            ws.cell(row=r, column=k, value=formula).number_format = L.MONEY
         ws[f"E{r}"] = (f"=G{r}*SUMPRODUCT({y0}{r}:{yn}{r},${y0}${health_row}:${yn}${health_row})"
                        f"+(1-G{r})*SUMPRODUCT({y0}{r}:{yn}{r},${y0}${factor_row}:${yn}${factor_row})")
         # Transfers count only when the scenario includes them (Green Book Annex A2); a line an
