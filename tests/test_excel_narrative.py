@@ -28,6 +28,7 @@ from svmodel.excel import layout as L
 from svmodel.excel.reader import import_workbook
 from svmodel.excel.writer import export_workbook
 from svmodel.library.proxies import default_library
+from svmodel.parameters import PARAMETERS
 from svmodel.results import calculate
 from svmodel.scenario.schema import ScenarioError, scenario_to_dict, validate_data
 from tests.test_excel import RECALC_PROFILE, _assert_agrees, _headline, _named, _patch_cell
@@ -187,7 +188,7 @@ def test_print_set_up_is_a4_landscape_fitted_to_width(tmp_path):
     grid = wb[L.SOCIAL_RETURN]
     assert grid.cell(row=13, column=10 + L.GRID_YEARS).value == L.GRID_YEARS  # the whole grid
     assert f"outcome years 1 to {L.GRID_YEARS}" in grid["B12"].value  # the limit, stated
-    assert L.GRID_YEARS == 300
+    assert L.GRID_YEARS == PARAMETERS["duration"].high == PARAMETERS["start_year"].high
 
 
 # --------------------------------------------------------------------------- LibreOffice

@@ -14,7 +14,8 @@ Issue 14's cohort funnels have a sheet of programme years, confidence grades and
 a Business Case sheet; issue 16's overlaps and LM3 have a sheet each.
 
 This module holds only the layout contract (sheet names, column keys, labels, questions) so
-that `svmodel.excel.writer` and `svmodel.excel.reader` agree; it imports nothing heavy.
+that `svmodel.excel.writer` and `svmodel.excel.reader` agree; it imports only the parameter
+registry and the narrative field names (labels and bounds come from svmodel.parameters).
 """
 
 from __future__ import annotations

@@ -145,7 +145,7 @@ def _title(ws: Worksheet, text: str, subtitle: str = "") -> None:
     ws["A1"] = _user(text)
     ws["A1"].font = TITLE_FONT
     if subtitle:
-        ws["A2"] = subtitle
+        ws["A2"] = _user(subtitle)
         ws["A2"].font = QUESTION_FONT
 
 
