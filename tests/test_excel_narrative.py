@@ -141,6 +141,8 @@ def test_bad_narrative_and_funnel_cells_are_named(tmp_path):
     path = export_workbook(scenario, tmp_path / "map.xlsx")
     wb = openpyxl.load_workbook(path)
     wb[L.VALUE_MAP][f"{_col('change')}4"] = "accidental"
+    wb[L.COHORTS]["A7"] = "no_such_line"  # reported together with the other problems
+    wb[L.COHORTS][f"{_col('need', L.COHORT_COLUMNS)}7"] = 5
     wb[L.COHORTS][f"{_col('engagement', L.COHORT_COLUMNS)}5"] = 1.4
     wb[L.NARRATIVE]["C12"] = "perhaps"
     wb[L.LM3][f"{_col('kind', L.LM3_COLUMNS)}10"] = "bank"
@@ -148,7 +150,8 @@ def test_bad_narrative_and_funnel_cells_are_named(tmp_path):
     with pytest.raises(ScenarioError) as info:
         import_workbook(tmp_path / "bad.xlsx")
     text = str(info.value)
-    expected = [(f"[{L.VALUE_MAP}!{_col('change')}4]", "outcomes[0].change"),
+    expected = [(f"[{L.COHORTS}!A7]", "outcome id 'no_such_line' is not on the Value Map sheet"),
+                (f"[{L.VALUE_MAP}!{_col('change')}4]", "outcomes[0].change"),
                 (f"[{L.COHORTS}!{_col('engagement', L.COHORT_COLUMNS)}4]", "outcomes[0].cohort.engagement: [0.6, 1.4]"),
                 (f"[{L.NARRATIVE}!C12]", "stakeholders[1].included"),
                 (f"[{L.LM3}!{_col('kind', L.LM3_COLUMNS)}10]", "lm3.spend[0].kind")]

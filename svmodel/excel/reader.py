@@ -53,6 +53,8 @@ class ImportedWorkbook:
     data: dict[str, Any]
     cells: dict[str, str] = field(default_factory=dict)  # field path -> "Sheet!A1"
     warnings: list[str] = field(default_factory=list)
+    # Problems that leave the scenario data readable (reported with validation's, all at once)
+    problems: list[Problem] = field(default_factory=list)
 
 
 def _aliases(column: L.Column) -> set[str]:
@@ -447,8 +449,9 @@ def _read_outcomes(reader: _Reader, out: ImportedWorkbook, library: ProxyLibrary
         outcomes.append(outcome)
     out.data["outcomes"] = outcomes
     for outcome_id, funnel in cohorts.items():  # funnels whose outcome is not on the Value Map
-        reader.problem(L.COHORTS, funnel["where"], f"outcome id {outcome_id!r} is not on the "
-                       f"{L.VALUE_MAP} sheet; every funnel row names the outcome it feeds")
+        out.problems.append(Problem(reader.where(L.COHORTS, funnel["where"]), "",
+                                    f"outcome id {outcome_id!r} is not on the {L.VALUE_MAP} sheet; "
+                                    "every funnel row names the outcome it feeds"))
 
 
 def _read_cohorts(reader: _Reader) -> dict[str, dict[str, Any]]:
@@ -686,7 +689,7 @@ def read_workbook(path: str | os.PathLike[str], library: ProxyLibrary | None = N
     _read_lm3(reader, out)
     _read_uncertainty(reader, out)
     if reader.problems:
-        raise ScenarioError(reader.problems)
+        raise ScenarioError(reader.problems + out.problems)
     order = ("svmodel", "name", "organisation", "description", "scope", "stakeholders",
              "materiality", "limitations", "kind", "price_year", "conventions", "deflator_vintage",
              "discounting", "include_transfers", "proxies", "area", "optimism_bias",
@@ -722,10 +725,12 @@ def import_workbook(path: str | os.PathLike[str], library: ProxyLibrary | None =
     try:
         scenario = validate_data(imported.data, library, str(path), base_dir=base_dir)
     except ScenarioError as exc:
-        problems = []
+        problems = list(imported.problems)
         for problem in exc.problems:
             cell = _cell_for(problem.path, imported.cells)
             where = f"{path} [{cell}]" if cell else str(path)
             problems.append(Problem(where, problem.path, problem.message))
         raise ScenarioError(problems) from None
+    if imported.problems:
+        raise ScenarioError(imported.problems)
     return scenario, imported
