@@ -30,7 +30,8 @@ from svmodel.excel.writer import export_workbook
 from svmodel.library.proxies import default_library
 from svmodel.parameters import PARAMETERS
 from svmodel.results import calculate
-from svmodel.scenario.schema import ScenarioError, scenario_to_dict, validate_data
+from svmodel.scenario import ScenarioError, validate_data
+from svmodel.scenario.resolved import scenario_to_dict
 from tests.test_excel import RECALC_PROFILE, _assert_agrees, _headline, _named, _patch_cell
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -191,7 +192,7 @@ def test_print_set_up_is_a4_landscape_fitted_to_width(tmp_path):
     grid = wb[L.SOCIAL_RETURN]
     assert grid.cell(row=13, column=10 + L.GRID_YEARS).value == L.GRID_YEARS  # the whole grid
     assert f"outcome years 1 to {L.GRID_YEARS}" in grid["B12"].value  # the limit, stated
-    assert L.GRID_YEARS == PARAMETERS["duration"].high == PARAMETERS["start_year"].high
+    assert L.GRID_YEARS <= PARAMETERS["duration"].high  # never promises more than a file accepts
 
 
 # --------------------------------------------------------------------------- LibreOffice
@@ -247,8 +248,8 @@ def edited(tmp_path_factory):
     edits = {  # name: (sheet, cell, value, change to the scenario data)
         "longer": (L.VALUE_MAP, f"{_col('duration')}7", 60.0,
                    lambda d: d["outcomes"][3].update(duration=60)),
-        "longest": (L.VALUE_MAP, f"{_col('duration')}4", 298.0,
-                    lambda d: d["outcomes"][0].update(duration=298)),
+        "longest": (L.VALUE_MAP, f"{_col('duration')}4", float(L.GRID_YEARS - 2),
+                    lambda d: d["outcomes"][0].update(duration=L.GRID_YEARS - 2)),
         "need": (L.COHORTS, f"{_col('need', L.COHORT_COLUMNS)}5", 300.0,
                  lambda d: d["outcomes"][0]["cohort"].update(need=[100, 300])),
         "grade": (L.VALUE_MAP, f"{_col('grade')}4", 6.0, lambda d: d["outcomes"][0].update(grade=6)),

@@ -44,12 +44,13 @@ PROVENANCE = "Provenance"
 SHEETS = (SCENARIO, NARRATIVE, INPUTS, VALUE_MAP, COHORTS, SOCIAL_RETURN, BUSINESS_CASE,
           DISCOUNTING, DEFLATORS, PROXIES, UNCERTAINTY, OVERLAPS, LM3, PROVENANCE)
 
-#: The year grid's length: the last outcome year the workbook's formulas cover. It is the
-#: registry's longest duration (svmodel.parameters), so every duration and start year a
-#: scenario file accepts fits the grid, and lengthening one in the workbook keeps the live
-#: ratio right. (A cohort funnel's later programme years may run past it; the export then
-#: widens the grid to the scenario's horizon.)
-GRID_YEARS = int(PARAMETERS["duration"].high)
+#: The year grid's length: the last outcome year the workbook's formulas cover (100 years, longer
+#: than any appraisal period the Green Book's examples use; a scenario whose horizon is longer
+#: widens the grid to its horizon at export). The sheet states the limit, and data validation
+#: refuses a duration or start year that would pass it, so lengthening a duration in the
+#: workbook keeps the live ratio right. A grid to the registry's 300 years made every export
+#: three times larger and slower for years almost no scenario uses.
+GRID_YEARS = min(100, int(PARAMETERS["duration"].high))
 
 # Defined names for the headline cells (readers and tests find results through them).
 NAME_TOTAL_PV = "svm_total_present_value"

@@ -33,7 +33,7 @@ from svmodel.library.proxies import ProxyLibrary, ProxyLibraryError, default_lib
 from svmodel.util.safety import restore_cell
 from svmodel.scenario import Problem, Scenario, ScenarioError, validate_data
 from svmodel.scenario.narrative import REASON_FIELDS
-from svmodel.scenario.schema import CONVENTION_PROFILES
+from svmodel.scenario.loading import CONVENTION_PROFILES
 from svmodel.util.xlsx import Sheet as Worksheet
 from svmodel.util.xlsx import XlsxError, coordinate, read_xlsx
 from svmodel.util.xlsx import column_letter as get_column_letter

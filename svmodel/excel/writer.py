@@ -13,8 +13,9 @@ audit and change any input and see the result move:
   (1 - attribution) (SROI Guide 2012, stage 4; HCA Additionality Guide 2014, 4.2 for leakage).
 - Value in year t = impact x (1 - drop-off)^(t - start) for start <= t < start + duration
   (SROI Guide stage 4, drop-off); a funnel's cohort of programme year k starts in year
-  start + k - 1. The year grid runs to `layout.GRID_YEARS`, the longest duration a scenario
-  accepts, so lengthening a duration in the workbook keeps every result right.
+  start + k - 1. The year grid runs to `layout.GRID_YEARS` (or the scenario's horizon if longer),
+  stated in the sheet and enforced by data validation, so lengthening a duration in the workbook
+  keeps every result right.
 - Discount factor D(s) = D(s - 1) x 1 / (1 + rate in year s), D(0) = 1: a flat rate, or a Green
   Book declining schedule (Annex A6, Tables 8 and 9) as a per-year rate column; outcome year t
   uses D(t) when the first year is discounted (SROI Guide stage 5), else D(t - 1); an input in
@@ -562,9 +563,13 @@ def _value_map_sheet(wb: Workbook, scenario: Scenario, deflators: tuple[str, str
                      f"{c['discount_schedule']}{first}:{c['discount_schedule']}{last}")
     for key in ("duration", "start_year"):  # the registry's bounds (svmodel.parameters)
         p = PARAMETERS[key]
+        high = min(p.high, g.grid_years)
+        allowed = p.allowed if high == p.high else (
+            f"a whole number of years from {p.low:g} to {high:g} (this workbook's year grid; "
+            f"export again with svmodel for a longer horizon)")
         rule = DataValidation(type="whole", operator="between", formula1=f"{p.low:g}",
-                              formula2=f"{min(p.high, g.grid_years):g}", allow_blank=True,
-                              showErrorMessage=True, errorTitle=p.label, error=p.allowed)
+                              formula2=f"{high:g}", allow_blank=True,
+                              showErrorMessage=True, errorTitle=p.label, error=allowed)
         rule.add(f"{c[key]}{first}:{c[key]}{last}")
         ws.add_data_validation(rule)
     _fit_rows(ws, VM_FIRST, g.vm_last)
@@ -1028,7 +1033,7 @@ def _provenance_sheet(wb: Workbook, scenario: Scenario, results: Results, g: _Ge
         ("Cohort funnel", "quantity = sum over programme years of need x engagement x success; "
                           "programme year k starts in outcome year start + k - 1"),
         ("Value in year t", "impact x (1 - drop-off)^(t - start) for start <= t < start + duration"),
-        ("Year grid", f"outcome years 1 to {g.grid_years}: the longest duration a scenario accepts"),
+        ("Year grid", f"outcome years 1 to {g.grid_years}: the longest horizon this workbook accepts"),
         ("Discount factor", "D(s) = D(s-1) / (1 + rate in year s); outcome year t uses D(t) if the "
                             "first year is discounted, else D(t-1); an input in year y uses D(y)"),
         ("Headline", "NPV = PV - inputs; SROI ratio = PV / inputs; payback = 12 (F - 1) + inputs / "
