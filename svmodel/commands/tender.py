@@ -8,7 +8,8 @@
                                                   delivery against commitments, re-forecast
 
 A bid file that cannot be read is reported (file and row) and the other bids are still
-evaluated; the command then exits with status 1. Outputs are written atomically.
+evaluated; the command then exits with status 4 (partial failure; 1 when no bid could be read).
+Outputs are written atomically.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ import json
 import sys
 from pathlib import Path
 
-from svmodel.commands._common import UsageError, add_proxies_option, library_from_args, say, say_json
+from svmodel.commands._common import (UsageError, add_json_option, add_proxies_option, batch_status,
+                                      library_from_args, print_json, say, say_json)
 from svmodel.procurement.spec import load_spec
 
 
@@ -33,6 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     template = actions.add_parser("template", help="write the bidder response form (xlsx and CSV)")
     template.add_argument("spec", help="tender specification YAML")
     template.add_argument("--out", required=True, metavar="DIR", help="folder for the forms")
+    add_json_option(template, "the files written and the specification's warnings")
     add_proxies_option(template)
     template.set_defaults(handler=handle_template)
 
@@ -82,7 +85,9 @@ def handle_template(args: argparse.Namespace) -> int:
         written.append(write_delivery_template(spec, out / f"{stem}_delivery_return.csv"))
     except OSError as exc:
         raise UsageError(f"--out {args.out}: cannot write the forms: {exc.strerror or exc}") from None
-    for path in written:
+    if args.json:
+        print_json({"written": [str(p) for p in written], "warnings": list(spec.warnings)})
+    for path in [] if args.json else written:
         say(f"wrote {path}")
     for warning in spec.warnings:
         say(f"warning: {warning}", file=sys.stderr)
@@ -120,7 +125,7 @@ def handle_evaluate(args: argparse.Namespace) -> int:
             say(f"error: {problem}", file=sys.stderr)
     if failed:
         say(f"{len(failed)} file(s) could not be read; the others were evaluated", file=sys.stderr)
-    return 1 if failed else 0
+    return batch_status(len(evaluation.bids), len(failed))
 
 
 def handle_monitor(args: argparse.Namespace) -> int:
@@ -150,4 +155,4 @@ def handle_monitor(args: argparse.Namespace) -> int:
     if monitoring.failures:
         say(f"{len(monitoring.failures)} delivery return(s) could not be read; the others were "
               "monitored", file=sys.stderr)
-    return 1 if monitoring.failures else 0
+    return batch_status(len(args.delivery) - len(monitoring.failures), len(monitoring.failures))
