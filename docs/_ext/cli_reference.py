@@ -19,6 +19,7 @@ table `svmodel --help` prints.
 from __future__ import annotations
 
 import argparse
+import re
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -100,7 +101,7 @@ def _section(command: Command, document: nodes.document) -> nodes.section:
     section += nodes.literal_block(usage, usage, language="text")
     from svmodel.commands._examples import EXAMPLES
 
-    if command.words and EXAMPLES.get(command.words):
+    if EXAMPLES.get(command.words):
         text = "\n".join(EXAMPLES[command.words])
         section += nodes.paragraph(text="Examples:")
         section += nodes.literal_block(text, text, language="shell")
@@ -169,8 +170,12 @@ class ExitCodes(SphinxDirective):
         def row(cells: tuple[str, str, str], literal: bool = False) -> nodes.row:
             out = nodes.row()
             for i, cell in enumerate(cells):
-                content = nodes.literal(cell, cell) if literal and i < 2 else nodes.Text(cell)
-                out += nodes.entry("", nodes.paragraph("", "", content))
+                if literal and i < 2:
+                    parts = [nodes.literal(cell, cell)]
+                else:  # options as code, so `--debug` keeps its two hyphens
+                    parts = [nodes.literal(p, p) if p.startswith("--") else nodes.Text(p)
+                             for p in re.split(r"(--[\w-]+)", cell) if p]
+                out += nodes.entry("", nodes.paragraph("", "", *parts))
             return out
 
         head = nodes.thead()

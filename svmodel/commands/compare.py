@@ -1,4 +1,4 @@
-"""`svmodel compare FILE... [--csv OUT.csv] [--json]`: headline figures of several scenarios side
+"""`svmodel compare [--csv OUT.csv] [--json] FILE...`: headline figures of several scenarios side
 by side. A file that cannot be run is listed on stderr and the others are compared (exit status
 4, partial failure; 1 when none could be run)."""
 

@@ -1,4 +1,4 @@
-"""`svmodel validate FILE... [--json]`: report every problem in every file; exit 1 if any.
+"""`svmodel validate [--json] FILE...`: report every problem in every file; exit 1 if any.
 
 Validation is the whole job, so an invalid file is invalid input (exit status 1) even when
 other files are valid; `--json` gives each file's verdict, counts, warnings and problems."""
