@@ -1,7 +1,8 @@
 """Helpers shared by subcommands: loading the library and scenarios, printing text and JSON.
 
-`--json` (add_json_option) means one JSON object on stdout and nothing else there; messages,
-warnings and errors stay on stderr (print_json, note)."""
+`--json` (add_json_option) means one JSON document on stdout and nothing else there (print_json);
+messages, warnings and errors stay on stderr. batch_status gives a multi-file command's exit
+status (svmodel.errors.ExitCode)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ def say_json(text: str) -> None:
 
 
 def print_json(data: object) -> None:
-    """`data` as one JSON object on stdout: NaN and infinities as null, numpy scalars and paths
+    """`data` as one JSON document on stdout: NaN and infinities as null, numpy scalars and paths
     as plain values (svmodel.results.json_safe), no raw control character (say_json)."""
     from svmodel.results import json_safe
 
@@ -36,15 +37,9 @@ def print_json(data: object) -> None:
 
 
 def add_json_option(parser: argparse.ArgumentParser, what: str = "the results") -> None:
-    """`--json`: print `what` as one JSON object on stdout instead of text."""
+    """`--json`: print `what` as one JSON document on stdout instead of text."""
     parser.add_argument("--json", action="store_true",
-                        help=f"print {what} as one JSON object on stdout (messages stay on stderr)")
-
-
-def note(args: argparse.Namespace, text: object) -> None:
-    """A line for the reader: on stdout with the text output, on stderr under --json (so stdout
-    holds the JSON object alone)."""
-    say(text, file=sys.stderr if getattr(args, "json", False) else None)
+                        help=f"print {what} as JSON, alone on stdout (messages stay on stderr)")
 
 
 def batch_status(done: int, failed: int) -> int:
