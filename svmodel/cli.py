@@ -23,9 +23,6 @@ from svmodel.commands._examples import EXAMPLES
 from svmodel.errors import ExitCode, InputFileError, SvmodelError
 from svmodel.util.safety import terminal_text
 
-_PARSER_SEEN = "_svmodel_parser"  # namespace attribute: the deepest parser that ran
-
-
 def suggestion(word: str, candidates: Iterable[str]) -> str | None:
     """The candidate closest to `word` (difflib's ratio at least 0.6), or None."""
     close = difflib.get_close_matches(word, sorted(set(candidates)), n=1, cutoff=0.6)
@@ -61,17 +58,13 @@ class Parser(argparse.ArgumentParser):
                 message += f"; did you mean `{close}`?"
             raise argparse.ArgumentError(action, message)
 
-    def parse_known_args(self, args=None, namespace=None):  # noqa: ANN001, ANN201 (argparse's signature)
-        self._words = list(sys.argv[1:] if args is None else args)  # for error(): typos to hint at
-        namespace, extras = super().parse_known_args(args, namespace)
-        if not hasattr(namespace, _PARSER_SEEN):  # a sub-command's parser got there first
-            setattr(namespace, _PARSER_SEEN, self)
-        return namespace, extras
-
-    def parse_args(self, args=None, namespace=None):  # noqa: ANN001, ANN201
-        namespace, extras = self.parse_known_args(args, namespace)
-        deepest = vars(namespace).pop(_PARSER_SEEN, self)
+    def parse_args(self, args=None, namespace=None):  # noqa: ANN001, ANN201 (argparse's signature)
+        words = list(sys.argv[1:] if args is None else args)
+        for _, parser in walk(self):  # for error(): the words, to find typos in
+            parser._words = words
+        namespace, extras = self.parse_known_args(words, namespace)
         if extras:
+            deepest = _chosen(self, namespace)
             deepest.error(f"unrecognized arguments: {' '.join(extras)}"
                           + self._hints(extras, [self, deepest]))
         return namespace
@@ -104,6 +97,18 @@ def subparsers(parser: argparse.ArgumentParser) -> Iterator[tuple[str, argparse.
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             yield from action.choices.items()
+
+
+def _chosen(parser: argparse.ArgumentParser, namespace: argparse.Namespace) -> argparse.ArgumentParser:
+    """The parser of the sub-command the command line chose (`svmodel tender evaluate`: its own)."""
+    while True:
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction) and \
+                    getattr(namespace, action.dest, None) in action.choices:
+                parser = action.choices[getattr(namespace, action.dest)]
+                break
+        else:
+            return parser
 
 
 def walk(parser: argparse.ArgumentParser, words: tuple[str, ...] = ()
