@@ -152,6 +152,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run `svmodel ARGV` and return its exit status (ExitCode). A command line argparse rejects,
+    `--help` and `--version` raise SystemExit with their status, as argparse does (2 for usage)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
