@@ -1,7 +1,9 @@
 """`svmodel report FILE [FILE ...] --out DIR`: an HTML report per scenario, a portfolio roll-up, an index.
 
-Exit status: 0 when every report is done or up to date, 2 when the batch finished but some
-scenarios were invalid or failed (listed on stderr and in DIR/index.html), 1 for a usage error.
+Exit status (svmodel.errors.ExitCode): 0 when every report is done or up to date, 4 (partial
+failure) when the batch finished but some scenarios were invalid or failed (listed on stderr and
+in DIR/index.html), 1 when none could be done or for a missing file or a value that is not
+allowed, 130 when interrupted.
 """
 
 from __future__ import annotations
@@ -13,9 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from svmodel.commands._common import UsageError, add_proxies_option
-
-EXIT_FAILURES = 2
+from svmodel.commands._common import UsageError, add_json_option, add_proxies_option, batch_status, print_json
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -45,6 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="run notebooks on an IPython shell inside each worker (inprocess, "
                              "the default and fastest) or on a Jupyter kernel per worker (kernel)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_json_option(parser, "the batch summary (counts, each report's record, the index)")
     add_proxies_option(parser)
     parser.set_defaults(handler=handle)
 
@@ -104,7 +105,13 @@ def handle(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGTERM, previous)
     counts = result.counts()
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-    print(f"{summary} in {result.seconds:.1f} s")
+    if args.json:
+        print_json({"counts": counts, "seconds": result.seconds, "out": result.out_dir.resolve(),
+                    "index": result.index.resolve(), "summary": result.summary.resolve(),
+                    "reports": [r.to_dict() for r in result.records],
+                    "portfolio": result.portfolio.to_dict() if result.portfolio else None})
+    else:
+        print(f"{summary} in {result.seconds:.1f} s")
     for record in result.failed:
         where = f" (cell {record.cell}: {record.cell_source})" if record.cell is not None else ""
         first = record.message.splitlines()[0] if record.message else ""
@@ -113,6 +120,7 @@ def handle(args: argparse.Namespace) -> int:
     if result.portfolio and result.portfolio.status == "failed":
         print(f"  portfolio failed: {result.portfolio.error_name}: {result.portfolio.message}",
               file=sys.stderr)
-    print(f"index: {result.index.resolve()}")
-    failed = bool(result.failed) or (result.portfolio is not None and result.portfolio.status == "failed")
-    return EXIT_FAILURES if failed else 0
+    if not args.json:
+        print(f"index: {result.index.resolve()}")
+    failed = len(result.failed) + (result.portfolio is not None and result.portfolio.status == "failed")
+    return batch_status(len(result.records) - len(result.failed), failed)

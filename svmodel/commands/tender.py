@@ -11,8 +11,8 @@
                                                   Excel evaluation pack
 
 A bid file (or delivery return) that cannot be read is reported (file and row) and the others
-are still evaluated; the command then exits with status 4 (ExitCode.PARTIAL_FAILURE). Outputs
-are written atomically.
+are still evaluated; the command then exits with status 4 (partial failure; 1 when no bid could
+be read). Outputs are written atomically.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ import json
 import sys
 from pathlib import Path
 
-from svmodel.commands._common import UsageError, add_proxies_option, library_from_args, say, say_json
+from svmodel.commands._common import (UsageError, add_json_option, add_proxies_option, batch_status,
+                                      library_from_args, print_json, say, say_json)
 from svmodel.errors import ExitCode
 from svmodel.procurement.spec import load_spec
 
@@ -41,6 +42,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     template = actions.add_parser("template", help="write the bidder response form (xlsx and CSV)")
     template.add_argument("spec", help="tender specification YAML")
     template.add_argument("--out", required=True, metavar="DIR", help="folder for the forms")
+    add_json_option(template, "the files written and the specification's warnings")
     add_proxies_option(template)
     template.set_defaults(handler=handle_template)
 
@@ -88,6 +90,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="delivery returns for the monitoring section (with --commitments)")
     report.add_argument("--name", metavar="NAME", help="file name of the outputs, without suffix")
     report.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_json_option(report, "the files written, the bids reported and the files not read")
     add_proxies_option(report)
     report.set_defaults(handler=handle_report)
 
@@ -115,7 +118,9 @@ def handle_template(args: argparse.Namespace) -> int:
         written.append(write_delivery_template(spec, out / f"{stem}_delivery_return.csv"))
     except OSError as exc:
         raise UsageError(f"--out {args.out}: cannot write the forms: {exc.strerror or exc}") from None
-    for path in written:
+    if args.json:
+        print_json({"written": [str(p) for p in written], "warnings": list(spec.warnings)})
+    for path in [] if args.json else written:
         say(f"wrote {path}")
     for warning in spec.warnings:
         say(f"warning: {warning}", file=sys.stderr)
@@ -153,7 +158,7 @@ def handle_evaluate(args: argparse.Namespace) -> int:
             say(f"error: {problem}", file=sys.stderr)
     if failed:
         say(f"{len(failed)} file(s) could not be read; the others were evaluated", file=sys.stderr)
-    return ExitCode.PARTIAL_FAILURE if failed else ExitCode.OK
+    return batch_status(len(evaluation.bids), len(failed))
 
 
 def handle_monitor(args: argparse.Namespace) -> int:
@@ -183,7 +188,7 @@ def handle_monitor(args: argparse.Namespace) -> int:
     if monitoring.failures:
         say(f"{len(monitoring.failures)} delivery return(s) could not be read; the others were "
               "monitored", file=sys.stderr)
-    return ExitCode.PARTIAL_FAILURE if monitoring.failures else ExitCode.OK
+    return batch_status(len(args.delivery) - len(monitoring.failures), len(monitoring.failures))
 
 
 def _progress(total: int, disabled: bool):
@@ -234,8 +239,13 @@ def handle_report(args: argparse.Namespace) -> int:
         raise UsageError(f"{exc}") from None
     except OSError as exc:
         raise UsageError(f"--out {args.out}: cannot write: {exc.strerror or exc}") from None
-    for path in published.written:
-        say(f"wrote {path}")
+    if args.json:
+        print_json({"written": [str(p) for p in published.written],
+                    "bids": [bid.bidder for bid in evaluation.bids],
+                    "failed": [str(f.path) for f in failed], "notice": published.notice or None})
+    else:
+        for path in published.written:
+            say(f"wrote {path}")
     if published.notice:
         say(f"notice: {published.notice}", file=sys.stderr)
     for warning in spec.warnings:
@@ -245,5 +255,4 @@ def handle_report(args: argparse.Namespace) -> int:
     if problems:
         say(f"{len(failed) or 1} file(s) could not be read; the report covers the others and lists them",
             file=sys.stderr)
-        return ExitCode.PARTIAL_FAILURE
-    return ExitCode.OK
+    return ExitCode.PARTIAL_FAILURE if problems else ExitCode.OK
