@@ -79,6 +79,7 @@ EXAMPLES: dict[tuple[str, ...], list[str]] = {
     ],
     ("tender", "report"): [
         f"svmodel tender report {TENDER}/spec.yaml {BIDS} --out panel/",
+        f"svmodel tender report {TENDER}/spec.yaml {BIDS} --scores {TENDER}/scores.csv --out panel/ --pdf",
     ],
     ("ledger",): [
         "svmodel ledger load-example --db ledger.db --site site",
