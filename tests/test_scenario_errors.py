@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from svmodel.scenario import ScenarioError, load_scenario
+from svmodel.scenario import ScenarioError, load_scenario, parse_scenario
 
 BAD = Path(__file__).parent / "fixtures" / "bad"
 
@@ -99,3 +99,24 @@ def test_cli_prints_problems_without_traceback_and_exits_1(monkeypatch, run_cli)
     assert "2 of 2 file(s) invalid" in err
     code, out, err = run_cli("run", files[0], "--json")
     assert code == 1 and out == "" and "Traceback" not in err
+
+
+def test_a_cohort_part_given_as_one_number_or_a_list_gets_one_plain_message_per_field(test_library):
+    text = """svmodel: 1
+name: t
+price_year: 2024
+inputs: [{stakeholder: C, amount: 1000}]
+outcomes:
+  - id: a
+    stakeholder: P
+    outcome: O
+    cohort: {need: [100, -2], engagement: 1.4, success: [0.1, 2]}
+    value: {amount: 100, price_year: 2024, source: s}
+"""
+    with pytest.raises(ScenarioError) as caught:
+        parse_scenario(text, "t.yaml", test_library)
+    where = [p.path for p in caught.value.problems]
+    text_out = str(caught.value)
+    assert "function-after" not in text_out and "list[" not in text_out  # no pydantic internals
+    assert sorted(where) == ["outcomes[0].cohort.engagement", "outcomes[0].cohort.need[1]",
+                             "outcomes[0].cohort.success[1]"]

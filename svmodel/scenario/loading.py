@@ -20,7 +20,17 @@ from pydantic import ValidationError
 
 from svmodel.library.proxies import ProxyLibrary, ProxyLibraryError, default_library
 from svmodel.scenario.double_counting import cross_family_overlaps, double_counting
-from svmodel.scenario.problems import Problem, ScenarioError, fields_map, problem_at, raw_at, translate
+from svmodel.scenario.problems import (
+    Problem,
+    ScenarioError,
+    field_path,
+    fields_map,
+    most_specific,
+    problem_at,
+    raw_at,
+    translate,
+    union_errors_once,
+)
 from svmodel.scenario.resolved import Line, Scenario, horizon_of, resolve_line
 from svmodel.scenario.schema import ALLOWED, ScenarioModel
 from svmodel.scenario.uncertainty_spec import parse_uncertainty
@@ -140,7 +150,7 @@ def apply_conventions(model: ScenarioModel) -> ScenarioModel:
 
 def _translate(error: dict[str, Any], data: Any) -> tuple[Path_, str]:
     """Scenario-specific wording first, then the shared translation (svmodel.scenario.problems)."""
-    loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+    loc = field_path(error["loc"])
     kind = error["type"]
     name = next((p for p in reversed(loc) if isinstance(p, str)), "")
     found, raw = raw_at(data, loc)
@@ -225,7 +235,7 @@ def validate_data(data: Any, library: ProxyLibrary | None = None, filename: str 
     try:
         model = ScenarioModel.model_validate(data, context={"library": library})
     except ValidationError as exc:
-        problems += [_translate(e, data) for e in exc.errors()]
+        problems += most_specific([_translate(e, data) for e in union_errors_once(exc.errors())])
     problems += _cross_checks(data)
     spec, uncertainty_problems = parse_uncertainty(data.get("uncertainty"))  # parsed once, carried on
     problems += uncertainty_problems

@@ -34,6 +34,28 @@ def raw_at(data: Any, loc: tuple) -> tuple[bool, Any]:
     return True, current
 
 
+def field_path(loc: tuple[Any, ...]) -> Path_:
+    """A pydantic error location as a file's field path: the tags pydantic adds for validator
+    functions and union branches (``function-after[...]``, ``list[...]``) are not fields."""
+    return tuple(p for p in loc if not (isinstance(p, str) and (p.startswith("function-") or "[" in p)))
+
+
+def union_errors_once(errors: list[Any]) -> list[Any]:
+    """Pydantic errors without the "not a list" branch of a one-number-or-a-list field when the
+    number branch already explains the problem at the same field (one message per field)."""
+    locs = [field_path(error["loc"]) for error in errors]
+    return [error for error, loc in zip(errors, locs)
+            if not (error["type"] == "list_type" and locs.count(loc) > 1)]
+
+
+def most_specific(problems: list[tuple[Path_, str]]) -> list[tuple[Path_, str]]:
+    """Drop a problem when another names a field inside it: a value that may be one number or a
+    list (a union) fails both ways, and only the problem with the list item helps the user."""
+    paths = {path for path, _ in problems}
+    return [(path, message) for path, message in problems
+            if not any(len(other) > len(path) and other[:len(path)] == path for other in paths)]
+
+
 def translate(error: Mapping[str, Any], data: Any, allowed: Mapping[str, str],
               fields_at: Mapping[Path_, list[str]] | None = None) -> tuple[Path_, str]:
     """(field path, message) for one pydantic error dict.
@@ -42,7 +64,7 @@ def translate(error: Mapping[str, Any], data: Any, allowed: Mapping[str, str],
     of a mapping (with list indexes dropped) to the field names it accepts, for unknown-field
     hints.
     """
-    loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+    loc = field_path(error["loc"])
     kind = error["type"]
     name = next((p for p in reversed(loc) if isinstance(p, str)), "")
     expected = f"; expected {allowed[name]}" if name in allowed else ""
