@@ -177,7 +177,9 @@ VALUE_MAP_STAGES: tuple[Stage, ...] = (
         Column("agency", "Agency", "Who pays or saves: an agency id (see the Business Case sheet)", 16),
         Column("cashable", "Cashable share (%)", "Share of a fiscal saving that is cashable", 10, PERCENT),
         Column("cashable_from_year", "Cashable from year", "Outcome year from which it is cashable", 10, "0"),
-        Column("grade", "Confidence grade", "GMCA grade 1 (best evidence) to 6; blank = ungraded", 10, "0"),
+        Column("grade", PARAMETERS["grade"].label,
+               f"GMCA grade {PARAMETERS['grade'].low:g} (best evidence) to {PARAMETERS['grade'].high:g}; "
+               "blank = ungraded", 10, "0"),
         Column("correction", "Grade correction (%)", "Share of the benefit removed for the grade "
                "(Business Case sheet)", 10, PERCENT, formula=True),
         Column("discount_schedule", "Discount schedule", "standard, or health (Green Book health "
@@ -269,7 +271,7 @@ BUSINESS_SETTINGS: tuple[tuple[str, str, str], ...] = (
     ("grades_source", "Confidence grade corrections source",
      "The source of the correction table below (svmodel ships none)"),
 )
-GRADES = tuple(range(1, 7))
+GRADES = tuple(range(int(PARAMETERS["grade"].low), int(PARAMETERS["grade"].high) + 1))  # GMCA 1-6
 
 # Scenario settings: (key, label, help). Read back by label, in any order.
 SETTINGS: tuple[tuple[str, str, str], ...] = (
