@@ -228,6 +228,43 @@ def fraction_from_text(text: str) -> float:
     return float(text[:-1]) / 100 if text.endswith("%") else float(text)
 
 
+class CellError(ValueError):
+    """A table cell (CSV text or a spreadsheet value) that is not an allowed value of its
+    parameter; the message names the value and what is allowed."""
+
+
+def parse_cell(value: Any, name: str, required: bool = False) -> float | None:
+    """A table cell as a value of parameter `name`, within the registry's bounds.
+
+    Blank is None (or an error when `required`); "1,200" and "£1,200" read as 1200; "30%" reads
+    as 0.3 for parameters shown as percentages. One parser for every table svmodel reads (proxy
+    packs, bid forms, delivery and ledger returns), so a cell means the same everywhere.
+    """
+    p = parameter(name)
+    if value is None or (isinstance(value, str) and value.strip() == ""):
+        if required:
+            raise CellError(f"a number is required; expected {p.allowed}")
+        return None
+    if isinstance(value, bool):
+        raise CellError(f"{value!r} is not a number; expected {p.allowed}")
+    if isinstance(value, (int, float)):
+        number = float(value)
+    else:
+        text = str(value).strip().replace(",", "").replace("£", "").replace(" ", "")
+        try:
+            number = fraction_from_text(text) if p.percent_text else float(text)
+        except ValueError:
+            what = "a fraction or a percentage" if p.percent_text else "a number"
+            raise CellError(f"{value!r} is not {what}; expected {p.allowed}") from None
+    if not math.isfinite(number):
+        raise CellError(f"{value!r} is not a finite number; expected {p.allowed}")
+    if number < 0 <= p.low:
+        raise CellError(f"{value!r} is negative; expected {p.allowed}")
+    if not p.contains(number):
+        raise CellError(f"{value!r} is out of range; expected {p.allowed}")
+    return number
+
+
 def parameter(name: str) -> Parameter:
     """The registry entry for `name`; KeyError names the known parameters."""
     try:

@@ -15,16 +15,15 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from svmodel.parameters import PARAMETERS
+from svmodel.parameters import PARAMETERS, CellError, parse_cell
 from svmodel.util.inputfiles import read_bounded
-from svmodel.util.limits import MAX_CSV_BYTES, MAX_QUANTITY, MAX_TABLE_ROWS
+from svmodel.util.limits import MAX_CSV_BYTES, MAX_TABLE_ROWS
 from svmodel.procurement.errors import Problem, TenderError
 from svmodel.util.safety import restore_cell
 from svmodel.procurement.spec import TenderSpec
@@ -221,54 +220,15 @@ def _read_xlsx(path: Path, sheet: str) -> Table:
 
 
 # --------------------------------------------------------------------------- cell parsing
-class CellError(ValueError):
-    pass
-
-
+# Cells are read by the registry's one cell parser (svmodel.parameters.parse_cell).
 def parse_quantity(value: Any) -> float | None:
-    """A non-negative number; blank is None. Accepts 1,200 and £1,200."""
-    if value is None or (isinstance(value, str) and value.strip() == ""):
-        return None
-    if isinstance(value, bool):
-        raise CellError(f"{value!r} is not a number")
-    if isinstance(value, (int, float)):
-        number = float(value)
-    else:
-        text = str(value).strip().replace(",", "").replace("£", "").replace(" ", "")
-        try:
-            number = float(text)
-        except ValueError:
-            raise CellError(f"{value!r} is not a number; give a plain number such as 120") from None
-    if not math.isfinite(number):
-        raise CellError(f"{value!r} is not a finite number")
-    if number < 0:
-        raise CellError(f"{value!r} is negative; a commitment is a quantity of at least 0")
-    if number > MAX_QUANTITY:
-        raise CellError(f"{value!r} is above the largest quantity allowed ({MAX_QUANTITY:,.0f})")
-    return number
+    """A non-negative quantity; blank is None. Accepts 1,200 and £1,200."""
+    return parse_cell(value, "quantity")
 
 
 def parse_fraction(value: Any) -> float | None:
     """0..1 or a percentage such as "30%"; blank is None."""
-    if value is None or (isinstance(value, str) and value.strip() == ""):
-        return None
-    try:
-        if isinstance(value, str):
-            text = value.strip()
-            number = float(text[:-1]) / 100 if text.endswith("%") else float(text)
-        elif isinstance(value, bool):
-            raise ValueError
-        else:
-            number = float(value)
-    except ValueError:
-        raise CellError(f"{value!r} is not a fraction; give 0 to 1 (such as 0.3) or a percentage "
-                        'such as "30%"') from None
-    if not FRACTION.contains(number):  # the registry's bounds for every fraction (0..1)
-        raise CellError(f"{value!r} is out of range; give 0 to 1 (such as 0.3) or 0% to 100%")
-    return number
-
-
-FRACTION = PARAMETERS["deadweight"]
+    return parse_cell(value, "deadweight")  # the registry's bounds for every fraction (0..1)
 
 
 def _text(value: Any) -> str:
