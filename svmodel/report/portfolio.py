@@ -293,7 +293,7 @@ class Portfolio:
                    ("total_present_value", "Present value"), ("total_inputs", "Inputs"),
                    ("sroi_ratio", "SROI ratio"), ("probability_ratio_above_1", "P(ratio > 1)")]
         fmt = {"total_present_value": money, "total_inputs": money,
-               "sroi_ratio": lambda v: "n/a" if v is None else f"{v:.2f}",
+               "sroi_ratio": lambda v: "n/a" if v is None else ratio(v),
                "probability_ratio_above_1": lambda v: "" if v is None else f"{v:.0%}"}
         return section("Scenarios", table(rows, columns, fmt, numeric=list(fmt),
                                           links={"scenario": "link"}), anchor="scenarios")
