@@ -2,6 +2,9 @@
 
 Exit status: 0 when every report is done or up to date, 2 when the batch finished but some
 scenarios were invalid or failed (listed on stderr and in DIR/index.html), 1 for a usage error.
+With `--pdf`, a PDF that cannot be printed (no browser, or the browser fails) counts as a
+failed item: the HTML is still written, a notice names the reason, and the status is that of a
+partial failure.
 """
 
 from __future__ import annotations
@@ -45,6 +48,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="run notebooks on an IPython shell inside each worker (inprocess, "
                              "the default and fastest) or on a Jupyter kernel per worker (kernel)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--pdf", action="store_true",
+                        help="also print each report, the portfolio and the index to A4 PDF "
+                             "(DIR/<report>.pdf next to its HTML) with headless Chromium")
     add_proxies_option(parser)
     parser.set_defaults(handler=handle)
 
@@ -115,4 +121,42 @@ def handle(args: argparse.Namespace) -> int:
               file=sys.stderr)
     print(f"index: {result.index.resolve()}")
     failed = bool(result.failed) or (result.portfolio is not None and result.portfolio.status == "failed")
+    if args.pdf and not print_pdfs(result):
+        failed = True
     return EXIT_FAILURES if failed else 0
+
+
+def report_pages(result: Any) -> list[Path]:
+    """The HTML pages a batch wrote or kept: each report, the portfolio, the index pages."""
+    out = Path(result.out_dir)
+    pages = [out / r.report for r in result.records
+             if r.status in ("ok", "skipped") and r.report and (out / r.report).is_file()]
+    if result.portfolio is not None and result.portfolio.status != "failed" and result.portfolio.report:
+        pages.append(out / result.portfolio.report)
+    pages += sorted(p for p in out.glob("index*.html") if p.is_file())
+    return [p for p in dict.fromkeys(pages) if p.is_file()]
+
+
+def print_pdfs(result: Any) -> bool:
+    """Print every page of the batch to DIR/<page>.pdf (skipping PDFs newer than their HTML).
+    Without a browser the HTML stays written and a notice says why no PDF was made; returns
+    False when any PDF could not be written (the command then exits as for a partial failure)."""
+    from svmodel.util.pdf import PdfError, pdf_unavailable_reason, print_to_pdf
+
+    reason = pdf_unavailable_reason()
+    if reason is not None:
+        print(f"  no PDF written: {reason}; the HTML reports are written", file=sys.stderr)
+        return False
+    ok, written = True, 0
+    for page in report_pages(result):
+        pdf = page.with_suffix(".pdf")
+        if pdf.is_file() and pdf.stat().st_mtime >= page.stat().st_mtime:
+            continue
+        try:
+            print_to_pdf(page, pdf)
+            written += 1
+        except PdfError as exc:
+            ok = False
+            print(f"  PDF failed: {page.name}: {exc}", file=sys.stderr)
+    print(f"{written} PDF(s) written")
+    return ok

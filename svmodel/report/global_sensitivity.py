@@ -55,15 +55,36 @@ def sobol_rows(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{k: r.get(k) for k, _ in SOBOL_COLUMNS} for r in rows]
 
 
-def section_from(result: Any) -> Html:
-    """The report section from a `SobolResult`."""
+def key_label(key: str, outcomes: dict[str, str]) -> str:
+    """ "living_independently.quantity" -> "Higher life satisfaction...: quantity" (the outcome's
+    text and the parameter's label, svmodel.report.labels); other keys are left as they are."""
+    from svmodel.report.labels import sensitivity_label
+
+    line, _, name = str(key).partition(".")
+    if name and line in outcomes:
+        return sensitivity_label(line, name, outcomes)
+    return sensitivity_label(None, str(key), outcomes) if "." not in str(key) else str(key)
+
+
+def _humanise(text: str, outcomes: dict[str, str], keys: Sequence[str]) -> str:
+    for key in sorted(keys, key=len, reverse=True):
+        text = text.replace(key, key_label(key, outcomes))
+    return text
+
+
+def section_from(result: Any, outcomes: dict[str, str] | None = None) -> Html:
+    """The report section from a `SobolResult`; `outcomes` (id -> outcome text) gives the
+    parameters their human labels."""
+    outcomes = outcomes or {}
+    keys = [str(r["parameter"]) for r in result.rows]
+    rows = [{**r, "parameter": key_label(str(r["parameter"]), outcomes)} for r in result.rows]
     if not result.rows:
         return section("Which assumption to evidence next", paragraph(result.sentence()),
                        anchor="global-sensitivity")
     body: list[Html] = [
-        figure(sobol_chart(result.rows), "Bar chart of first-order and total Sobol' indices per parameter"),
-        paragraph(result.sentence()),
-        table(sobol_rows(result.rows), SOBOL_COLUMNS, SOBOL_FORMATS, numeric=SOBOL_NUMERIC),
+        figure(sobol_chart(rows), "Bar chart of first-order and total Sobol' indices per parameter"),
+        paragraph(_humanise(result.sentence(), outcomes, keys)),
+        table(sobol_rows(rows), SOBOL_COLUMNS, SOBOL_FORMATS, numeric=SOBOL_NUMERIC),
         paragraph(f"Sobol' indices from {result.draws:,} model runs (Saltelli design, base sample "
                   f"{result.base_samples:,}, seed {result.seed}; SALib). First order: the share of "
                   "the ratio's variance a parameter explains alone; total: with its interactions."),
@@ -75,6 +96,7 @@ def section_from(result: Any) -> Html:
 
 def sobol_section(scenario: Any, seed: int, base_samples: int = REPORT_BASE_SAMPLES) -> Html:
     """Run the Sobol' analysis of `scenario` and return its report section."""
+    from svmodel.report.labels import outcome_names
     from svmodel.uncertainty.sobol import sobol_indices
 
-    return section_from(sobol_indices(scenario, base_samples, seed))
+    return section_from(sobol_indices(scenario, base_samples, seed), outcome_names(scenario))

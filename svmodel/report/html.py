@@ -57,6 +57,9 @@ CSS = """
 .svm table.svm-table tr.total td { font-weight: 600; }
 .svm table.svm-table td.wide { min-width: 16rem; }
 .svm table.svm-table ul { margin: 0; padding-left: 1.1rem; }
+.svm table.judgements { width: 100%; }
+.svm table.judgements td:first-child { width: 8.5rem; }
+.svm table.judgements td.fig { width: 34%; }
 .svm article.line { margin: 0.6rem 0 1rem; }
 .svm dl.facts { display: grid; grid-template-columns: 11rem 1fr; gap: 0.1rem 0.8rem;
                 margin: 0.2rem 0 0.4rem; font-size: 0.88rem; }
@@ -87,15 +90,15 @@ PRINT_CSS = """
 @media print {
   html, body { background: #ffffff !important; }
   body { margin: 0 !important; font-size: 9.5pt; }
-  .jp-Notebook, .jp-Cell, .jp-OutputArea, .jp-OutputArea-child, .jp-OutputArea-output,
-  .jp-RenderedHTMLCommon, main { display: block !important; overflow: visible !important;
+  .jp-Notebook, .jp-Cell, .jp-Cell-outputWrapper, .jp-OutputArea, .jp-OutputArea-child,
+  .jp-OutputArea-output, .jp-RenderedHTMLCommon, main { display: block !important; overflow: visible !important;
                                  padding: 0 !important; margin: 0 !important;
                                  max-width: none !important; width: auto !important; }
-  .jp-OutputArea-prompt, .jp-InputPrompt, .jp-InputArea { display: none !important; }
-  .svm section.wide, .svm-wide { page: wide; }
+  .jp-OutputArea-prompt, .jp-InputPrompt, .jp-InputArea, .jp-Collapser { display: none !important; }
+  section.svm.wide, .svm-wide { page: wide; }
   .svm table.svm-table { width: 100%; font-size: 7.6pt; }
   .svm table.svm-table th, .svm table.svm-table td { max-width: none; padding: 0.12rem 0.3rem;
-                                                     overflow-wrap: anywhere; }
+                                                     overflow-wrap: break-word; }
   .svm table.svm-table td.wide { min-width: 0; }
   .svm table.svm-table thead { display: table-header-group; }
   .svm table.svm-table tr, .svm figure, .svm .card, .svm dl.facts, .svm li { break-inside: avoid; }

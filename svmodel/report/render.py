@@ -18,11 +18,12 @@ from svmodel.util.safety import html_link
 
 def css_string(text: Any) -> str:
     """A CSS string literal for `content:` in which any text is inert: every character other
-    than a letter, digit or space becomes a CSS hex escape (so no quote, backslash or
-    `</style>` can end the string or the style element)."""
+    than an ASCII letter or digit becomes a six-digit CSS hex escape (so no quote, backslash or
+    `</style>` can end the string or the style element; spaces are escaped too, because a
+    space after an escape would be taken as the escape's terminator)."""
     out = []
-    for ch in str(text or "")[:200]:
-        out.append(ch if ch.isascii() and (ch.isalnum() or ch == " ") else f"\\{ord(ch):06x}")
+    for ch in " ".join(str(text or "").split())[:200]:
+        out.append(ch if ch.isascii() and ch.isalnum() else f"\\{ord(ch):06x}")
     return '"' + "".join(out) + '"'
 
 

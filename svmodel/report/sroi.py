@@ -89,7 +89,7 @@ class SroiReport:
     #: (anchor, heading) of the report's sections in the order the notebook shows them.
     CONTENTS = (
         ("summary", "Executive summary"), ("scope", "Scope and stakeholders"),
-        ("headline", "Headline figures"), ("impact-map", "Impact map"),
+        ("headline", "Inputs"), ("impact-map", "Impact map"),
         ("outcomes", "Outcomes and reasons"), ("by-year", "Value by year"),
         ("breakdowns", "Who benefits"), ("sensitivity", "Sensitivity"),
         ("switching", "Switching values"), ("monte-carlo", "Monte Carlo"),
@@ -117,7 +117,7 @@ class SroiReport:
             interval = (self.mc_summary.sroi_ratio["p5"], self.mc_summary.sroi_ratio["p95"])
             probability = self.mc_summary.probability_ratio_above_1
         return render("summary.html.j2", s=story.executive_summary(self),
-                      cards=cards(tables.headline_items(self.results, interval, probability)[:5]))
+                      cards=cards(tables.headline_items(self.results, interval, probability)))
 
     def scope_and_stakeholders(self) -> Html:
         model = self.scenario.model
@@ -126,15 +126,13 @@ class SroiReport:
                       materiality=model.materiality, line_stakeholders=named)
 
     def headline(self) -> Html:
-        interval = probability = None
-        if self.mc_summary is not None and self.simulated:
-            interval = (self.mc_summary.sroi_ratio["p5"], self.mc_summary.sroi_ratio["p95"])
-            probability = self.mc_summary.probability_ratio_above_1
-        body = [cards(tables.headline_items(self.results, interval, probability))]
-        body.append(table(tables.inputs_rows(self.results), tables.INPUTS_COLUMNS,
-                          tables.INPUTS_FORMATS, numeric=("amount", "year", "present_value"),
-                          caption="Inputs (the investment)"))
-        return section("Headline figures", *body, anchor="headline")
+        """The inputs (the investment) and their present value; the headline figures are in
+        the executive summary."""
+        return section("Inputs", table(
+            tables.inputs_rows(self.results), tables.INPUTS_COLUMNS, tables.INPUTS_FORMATS,
+            numeric=("amount", "year", "present_value"), caption="Inputs (the investment)"),
+            paragraph(f"Total present value of inputs: {money(self.results.total_inputs)}."),
+            anchor="headline")
 
     def impact_map(self) -> Html:
         return section("Impact map", table(

@@ -204,7 +204,9 @@ def line_accounts(scenario: Any, results: Any) -> list[LineAccount]:
             if name == "proxy":
                 label = "Financial proxy"
                 proxy = line.proxy_name or line.proxy_id or "inline value"
-                figure = f"{money(value, 2)} per {line.unit or 'unit'} ({proxy})"
+                unit = str(line.unit or "unit").strip()
+                unit = unit[4:] if unit.lower().startswith("per ") else unit
+                figure = f"{money(value, 2)} per {unit.lower()} ({proxy})"
                 expected = True
             else:
                 label = parameter_label(name)

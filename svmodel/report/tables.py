@@ -32,8 +32,8 @@ Column = tuple[str, str]
 IMPACT_MAP_COLUMNS: list[Column] = [
     ("stakeholder", "Stakeholder"), ("output", "Output"), ("outcome_text", "Outcome"),
     ("indicator", "Indicator"), ("quantity", "Quantity"), ("proxy_text", "Financial proxy"),
-    ("unit_value", "Unit value"), ("deadweight", "Dead-weight"), ("displacement", "Displace-ment"),
-    ("attribution", "Attribu-tion"), ("drop_off", "Drop-off"), ("duration", "Years"),
+    ("unit_value", "Unit value"), ("deadweight", "Deadweight"), ("displacement", "Displacement"),
+    ("attribution", "Attribution"), ("drop_off", "Drop-off"), ("duration", "Years"),
     ("impact", "Impact (year 1)"), ("present_value", "Present value"),
 ]
 IMPACT_MAP_FORMATS: dict[str, Callable[[Any], str]] = {
@@ -71,7 +71,7 @@ SOURCES_COLUMNS: list[Column] = [
     ("outcome_text", "Outcome"), ("proxy_label", "Financial proxy"),
     ("proxy_value", "Value"), ("proxy_price_year", "Price year"), ("unit_value", "Rebased value"),
     ("value_type", "Type"), ("beneficiary", "Who gains"), ("source", "Source"),
-    ("licence", "Licence"), ("confidence", "Confid-ence"),
+    ("licence", "Licence"), ("confidence", "Confidence"),
 ]
 SOURCES_FORMATS = {"proxy_value": _money2, "unit_value": _money2}
 SOURCES_NUMERIC = ("proxy_value", "unit_value")
