@@ -14,6 +14,7 @@ HM Treasury Green Book (2022) Annex A5.
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any, Sequence
 
 from matplotlib.figure import Figure
@@ -35,14 +36,15 @@ def sobol_chart(rows: Sequence[dict[str, Any]], top: int = 12,
     """Paired horizontal bars: each parameter's first-order and total Sobol' index, largest
     total on top."""
     shown = list(rows)[:top][::-1]
-    fig = Figure(figsize=(figsize[0], max(figsize[1], 0.35 * len(shown) + 1.2)), layout="constrained")
+    fig = Figure(figsize=(figsize[0], max(figsize[1], 0.45 * len(shown) + 1.2)), layout="constrained")
     ax = fig.add_subplot()
     y = list(range(len(shown)))
     ax.barh([v + 0.2 for v in y], [max(r["total"], 0.0) for r in shown], 0.4, color=PALETTE[0],
             label="Total (with interactions)")
     ax.barh([v - 0.2 for v in y], [max(r["first_order"], 0.0) for r in shown], 0.4,
             color=PALETTE[1], label="First order (alone)")
-    ax.set_yticks(y, [r["parameter"] for r in shown], fontsize=8)
+    # Long labels ("Outcome text: parameter") wrap onto short lines so the bars keep their width.
+    ax.set_yticks(y, [textwrap.fill(str(r["parameter"]), 32) for r in shown], fontsize=7.5)
     ax.set_xlim(0, 1)
     ax.set_xlabel("Share of the variance of the SROI ratio")
     ax.set_title("Which assumption matters: Sobol' indices")

@@ -149,6 +149,14 @@ def section(title: str, *body: Html | str, anchor: str = "", wide: bool = False)
     return Html(f'<section class="{cls}"{ident}><h2>{esc(title)}</h2>{"".join(str(b) for b in body)}</section>')
 
 
+def running_header(text: str) -> Html:
+    """The printed pages' running header (CSS Paged Media `@top-left`), `text` made inert by
+    `svmodel.report.render.css_string`."""
+    from svmodel.report.render import css_string
+
+    return Html(f"<style>@page {{ @top-left {{ content: {css_string(text)}; }} }}</style>")
+
+
 def wrap(*body: Html | str) -> Html:
     """Content in the report's style, without a heading."""
     return Html(f'<div class="svm">{"".join(str(b) for b in body)}</div>')

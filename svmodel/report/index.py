@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from svmodel.util.formatting import money, ratio
-from svmodel.report.html import CSS, PRINT_CSS, Html, esc, paragraph, section, table, wrap
+from svmodel.report.html import (CSS, PRINT_CSS, Html, esc, paragraph, running_header, section,
+                                 table, wrap)
 
 
 def _ratio(value: Any) -> str:
@@ -72,7 +73,7 @@ def index_page(records: Sequence[dict[str, Any]], title: str, run_date: str,
         row["interval"] = _interval(row)
         row["label"] = row.get("title") or row["name"]
     n_done, n_failed = totals or (len(done), len(failed))
-    parts: list[Html] = [wrap(Html(f"<h1>{esc(title)}</h1>"), paragraph(
+    parts: list[Html] = [running_header(title), wrap(Html(f"<h1>{esc(title)}</h1>"), paragraph(
         f"{n_done} report(s), {n_failed} failure(s); generated {run_date}.", "lede"))]
     parts.append(_pager(*page))
     if portfolio and portfolio.get("report"):

@@ -32,7 +32,8 @@ from svmodel.util.formatting import money, ratio
 from svmodel.library.frameworks import FrameworkError
 from svmodel.library.frameworks import load_framework as _load_framework
 from svmodel.report import svg
-from svmodel.report.html import Html, bullet_list, cards, esc, paragraph, section, svg_figure, table, wrap
+from svmodel.report.html import (Html, bullet_list, cards, esc, paragraph, running_header, section,
+                                 svg_figure, table, wrap)
 from svmodel.report.sroi import REPORT_KIND, REPORT_SCHEMA_VERSION
 from svmodel.results import json_safe
 
@@ -219,7 +220,8 @@ class Portfolio:
 
     # ------------------------------------------------------------------ sections
     def title(self) -> Html:
-        return wrap(Html("<h1>Portfolio: social value across all scenarios</h1>"), paragraph(
+        return running_header("Portfolio: social value across all scenarios") + wrap(
+            Html("<h1>Portfolio: social value across all scenarios</h1>"), paragraph(
             f"{len(self.rows)} scenario(s); totals by Knowsley outcome (O1 to O6), measure "
             "(K1 to K29), organisation and beneficiary, with forecasts and evaluations kept "
             "apart.", "lede"))
