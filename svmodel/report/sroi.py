@@ -102,7 +102,8 @@ class SroiReport:
         """The title, the scenario's description, the contents and the printed pages' header."""
         model = self.scenario.model
         rate = model.discounting.rate
-        rate_text = rate.replace("_", " ") if isinstance(rate, str) else percent(rate, 1)
+        rate_text = (f"the HM Treasury Green Book {'health ' if 'health' in rate else ''}schedule"
+                     if isinstance(rate, str) else percent(rate, 1))
         lede = (f"{model.organisation + ', ' if model.organisation else ''}{model.kind} SROI, "
                 f"{model.price_year} prices, discounted at {rate_text}"
                 + ("" if model.discounting.first_year_discounted else " (year 1 undiscounted)"))
