@@ -28,6 +28,8 @@ demo: $(STAMP)
 	$(BIN)/svmodel compare params/examples/*.yaml
 	$(BIN)/svmodel ledger load-example --db reports/ledger.db --site reports/ledger_site
 	$(BIN)/svmodel ledger summary --db reports/ledger.db
+	$(BIN)/svmodel tender report params/tenders/home_care_2026/spec.yaml params/tenders/home_care_2026/bids/* \
+		--scores params/tenders/home_care_2026/scores.csv --out reports/tender --pdf
 
 # Chromium, LibreOffice Calc, poppler-utils and PostgreSQL, which the tests drive for real
 # (Debian packages). Never stops make: without root it says what is missing, and the tests that
@@ -45,9 +47,10 @@ docs: $(STAMP)
 # The test suite. It includes the installed-wheel check (tests/test_packaging.py runs
 # scripts/check_wheel.sh: build a wheel, install it in a throwaway virtual environment, run the
 # CLI, a report and a Dask batch from a folder outside the repo; `make wheel-check` runs it
-# alone) and the documentation build (tests/test_docs.py).
+# alone) and the documentation build (tests/test_docs.py). Tests run on one worker per core
+# (pytest-xdist), a test file per worker at a time; `pytest -n 0` runs them in one process.
 test: $(STAMP) system-deps
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 wheel-check: $(STAMP)
 	bash scripts/check_wheel.sh $(BIN)/python

@@ -117,7 +117,8 @@ class UsageError(SvmodelError):
 
 
 class ExitCode(IntEnum):
-    """The `svmodel` command's exit statuses, one meaning each (docs/cli.md lists them)."""
+    """The `svmodel` command's exit statuses, one meaning each (`svmodel --help` and
+    docs/reference/cli.md list them from here)."""
 
     OK = 0
     INVALID_INPUT = 1      # an input file or value does not validate; nothing was written
@@ -125,3 +126,23 @@ class ExitCode(IntEnum):
     INTERNAL = 3           # a bug in svmodel: please report it (`--debug` shows the traceback)
     PARTIAL_FAILURE = 4    # a multi-file command completed some items; the failed ones are listed
     INTERRUPTED = 130      # Ctrl-C (128 + SIGINT)
+
+    @property
+    def meaning(self) -> str:
+        """One line for the exit-status table (`svmodel --help`, docs/reference/cli.md)."""
+        return _EXIT_MEANINGS[self]
+
+
+_EXIT_MEANINGS = {
+    ExitCode.OK: "success: every item was done (or was already up to date)",
+    ExitCode.INVALID_INPUT: "invalid input: a file or value that does not validate, or a file that is "
+                            "missing or unreadable; every problem is listed on stderr and nothing is "
+                            "written for it",
+    ExitCode.USAGE: "usage error: the command line cannot be parsed (unknown command or option, "
+                    "missing or malformed argument); a likely typo gets a suggestion",
+    ExitCode.INTERNAL: "internal error: a bug in svmodel, please report it (--debug shows the traceback)",
+    ExitCode.PARTIAL_FAILURE: "partial failure: a command over several files (report, compare, tender "
+                              "evaluate, tender monitor) finished some and not others; the failed "
+                              "ones are listed on stderr",
+    ExitCode.INTERRUPTED: "interrupted: Ctrl-C (or SIGTERM during svmodel report); workers stopped",
+}

@@ -20,7 +20,9 @@ from typing import Any, Literal
 
 from svmodel.util.limits import MAX_MONEY, MAX_QUANTITY, MAX_YEAR
 
-Kind = Literal["fraction", "number", "money", "whole", "rate", "factor"]  # "whole": whole years
+# "whole": whole years; "count": another whole number (a grade); "share": a fraction or percentage
+# whose bounds are not 0..1 (an uplift up to 1,000%, a growth rate from -50% to 50%)
+Kind = Literal["fraction", "share", "number", "money", "whole", "count", "rate", "factor"]
 Scope = Literal["line", "input", "scenario"]
 
 # The numeric bounds come from svmodel.util.limits, which gives the reason for each value: years up to
@@ -54,12 +56,12 @@ class Parameter:
 
     @property
     def whole(self) -> bool:
-        return self.kind == "whole"
+        return self.kind in ("whole", "count")
 
     @property
     def percent_text(self) -> bool:
         """Accepts "30%" as well as 0.3 in files and shows percentages in views."""
-        return self.kind in ("fraction", "rate")
+        return self.kind in ("fraction", "share", "rate")
 
     @property
     def heading(self) -> str:
@@ -79,6 +81,11 @@ class Parameter:
             return 'a rate from 0 up to (not including) 1, such as 0.035 or "3.5%"'
         if self.kind == "whole":
             return f"a whole number of years, at least {self.low:g} and at most {self.high:g}"
+        if self.kind == "count":
+            return f"a whole number from {self.low:g} to {self.high:g}"
+        if self.kind == "share":
+            return (f'a number from {self.low:g} to {self.high:g} (such as 0.41) or a percentage '
+                    f'from "{self.low * 100:g}%" to "{self.high * 100:g}%"')
         low = f"above {self.low:g}" if self.low_open else f"at least {self.low:g}"
         what = {"money": "an amount in pounds", "factor": "a factor"}.get(self.kind, "a number")
         return f"{what} {low} and at most {self.high:,.0f}"
@@ -181,6 +188,16 @@ _BUSINESS_CASE = (
     Parameter("cohort.success", "Success rate", "%", "fraction", "line", 0.0, 1.0,
               "The share of those engaged for whom the outcome is achieved (impact rate)",
               _GMCA, group="cohort"),
+    Parameter("grade", "Confidence grade", "", "count", "line", 1.0, 6.0,
+              "The confidence grade of the evidence for a value or an impact: 1 (independently "
+              "audited, robust) to 6 (expert judgement, little evidence)", _GMCA, uncertain=False),
+    Parameter("optimism_bias_uplift", "Optimism bias uplift", "%", "share", "scenario", 0.0, 10.0,
+              "The uplift applied to costs for optimism bias, e.g. 0.41 for 41%",
+              "HM Treasury (2003) Green Book supplementary guidance: optimism bias (Mott MacDonald "
+              "2002, Review of large public procurement in the UK)", uncertain=False),
+    Parameter("real_growth", "Real growth of the value", "%", "share", "line", -0.5, 0.5,
+              "The yearly real-terms growth of a value (e.g. of the value of a prevented fatality)",
+              "HM Treasury Green Book (2022) Annex A1 (real price changes)", uncertain=False),
 )
 _PARAMETERS = _PARAMETERS + _BUSINESS_CASE
 

@@ -53,3 +53,37 @@ def test_library():
 @pytest.fixture(scope="session")
 def example_files() -> list[Path]:
     return sorted((ROOT / "params" / "examples").glob("*.yaml"))
+
+
+@pytest.fixture
+def run_cli(capsys):
+    """Run the `svmodel` command in this process: `run_cli(argv) -> (exit status, stdout, stderr)`.
+
+    Calls `svmodel.cli.main` with the streams captured (an argparse exit, e.g. a usage error or
+    `--help`, gives its status too); arguments may be paths. Much faster than a subprocess,
+    which tests/test_cli_smoke.py keeps for one real job per command."""
+    from svmodel.cli import main
+
+    def run(*argv: object) -> tuple[int, str, str]:
+        capsys.readouterr()  # start from empty streams
+        words = [str(a) for a in (argv[0] if len(argv) == 1 and isinstance(argv[0], (list, tuple)) else argv)]
+        try:
+            code = main(words)
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        out, err = capsys.readouterr()
+        return int(code), out, err
+
+    return run
+
+
+#: Test modules that hold the longest tests (the docs build, the installed-wheel check, the batch
+#: fault tests, browser pages). They are collected first, so that with `pytest -n auto --dist
+#: loadfile` (the Makefile's `make test`) they start at once instead of finishing the run alone.
+LONGEST_FIRST = ("test_docs.py", "test_packaging.py", "test_batch_faults.py", "test_ledger_officer.py",
+                 "test_explorer_web.py", "test_dask_cluster.py", "test_report_notebooks.py")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))

@@ -68,7 +68,7 @@ def test_one_failure_never_stops_the_others(tmp_path, tiny_notebook, scenarios, 
     out = tmp_path / "out"
     code = main(["report", *map(str, scenarios), "--out", str(out), "--workers", "0",
                  "--notebook", str(tiny_notebook), "--no-portfolio", "--no-progress"])
-    assert code == 2
+    assert code == 4  # partial failure (ExitCode.PARTIAL_FAILURE)
     err = capsys.readouterr().err
     assert "bad.yaml" in err and "deadweight" in err and "RuntimeError" in err
     records = {r["name"]: r for r in json.loads((out / "manifest.json").read_text())["records"]}

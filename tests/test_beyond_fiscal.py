@@ -4,8 +4,6 @@ shared and correlated uncertainty, quasi-Monte Carlo and Sobol' indices."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +15,6 @@ from svmodel.results import calculate
 from svmodel.scenario import ScenarioError, load_scenario, validate_data
 
 FIXTURE = Path(__file__).parent / "fixtures" / "beyond_fiscal" / "befriending.yaml"
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def base(outcomes, **extra):
@@ -229,12 +226,11 @@ def test_design_is_salibs_own():
     np.testing.assert_array_equal(saltelli_design(3, 16, 5), theirs)
 
 
-def test_cli_sobol_json_contract():
-    done = subprocess.run([sys.executable, "-m", "svmodel.cli", "sensitivity", str(FIXTURE), "--json",
-                           "--sobol", "256", "--seed", "7", "--draws", "2000", "--method", "qmc"],
-                          capture_output=True, text=True, cwd=ROOT)
-    assert done.returncode == 0, done.stderr
-    report = json.loads(done.stdout)
+def test_cli_sobol_json_contract(run_cli):
+    code, out, err = run_cli("sensitivity", FIXTURE, "--json", "--sobol", "256", "--seed", "7",
+                             "--draws", "2000", "--method", "qmc")
+    assert code == 0, err
+    report = json.loads(out)
     assert {r["parameter"] for r in report["sobol"]} == {"wellbeing_gain.quantity", "local_jobs.quantity",
                                                          "common_deadweight"}
     assert all({"parameter", "first_order", "total"} <= set(r) for r in report["sobol"])
@@ -300,11 +296,10 @@ def test_lm3_and_overlap_fields_are_named_in_errors():
     assert "overlaps[0].decision: 'maybe' is not allowed; expected keep or exclude" in text
 
 
-def test_run_json_carries_the_new_blocks():
-    done = subprocess.run([sys.executable, "-m", "svmodel.cli", "run", str(FIXTURE), "--json"],
-                          capture_output=True, text=True, cwd=ROOT)
-    assert done.returncode == 0, done.stderr
-    out = json.loads(done.stdout)
+def test_run_json_carries_the_new_blocks(run_cli):
+    code, text, err = run_cli("run", FIXTURE, "--json")
+    assert code == 0, err
+    out = json.loads(text)
     assert out["lm3"]["lm3"] == pytest.approx(2.12032)
     assert [o["rule"] for o in out["double_counting"]] == ["wellby_qaly", "lm3_local_economy"]
     assert out["wellbeing"][0]["wellbys_per_year"] == 20

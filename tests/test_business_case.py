@@ -270,15 +270,23 @@ def test_example_business_case_runs_and_balances():
     assert fin["payback_months_by_agency"]["la_housing"] is None  # pays, saves nothing fiscal
 
 
-def test_value_map_export_refuses_fields_it_cannot_carry(tmp_path, capsys):
+def test_value_map_export_carries_the_business_case_but_refuses_value_by_year(tmp_path, capsys):
+    """Issue 14 item 7: the workbook carries the business case (tests/test_excel_narrative.py
+    checks its live formulas); values that change by year it cannot, and says so."""
+    import yaml
     from conftest import ROOT
     from svmodel.cli import main
 
-    code = main(["export", str(ROOT / "params" / "examples" / "reablement_business_case.yaml"),
-                 "--xlsx", str(tmp_path / "x.xlsx")])
+    example = ROOT / "params" / "examples" / "reablement_business_case.yaml"
+    assert main(["export", str(example), "--xlsx", str(tmp_path / "x.xlsx")]) == 0
+    data = yaml.safe_load(example.read_text(encoding="utf-8"))
+    data["outcomes"][2]["value_by_year"] = {"real_growth": 0.02, "source": "test"}
+    (tmp_path / "growth.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    capsys.readouterr()
+    code = main(["export", str(tmp_path / "growth.yaml"), "--xlsx", str(tmp_path / "y.xlsx")])
     err = capsys.readouterr().err
-    assert code != 0 and "cannot carry the business case fields" in err and "conventions" in err
-    assert not (tmp_path / "x.xlsx").exists()
+    assert code != 0 and "outcomes[2].value_by_year" in err
+    assert not (tmp_path / "y.xlsx").exists()
 
 
 def test_report_section_escapes_and_shows_both_cases():

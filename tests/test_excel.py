@@ -25,7 +25,8 @@ from svmodel.excel.writer import export_workbook
 from svmodel.excel.reader import import_workbook
 from svmodel.library.proxies import default_library
 from svmodel.results import calculate
-from svmodel.scenario.schema import ScenarioError, scenario_to_dict, validate_data
+from svmodel.scenario import ScenarioError, validate_data
+from svmodel.scenario.resolved import scenario_to_dict
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -166,9 +167,9 @@ def test_spreadsheet_agrees_with_svmodel(recalculated, variant):
 def test_green_book_rates_change_band_in_the_spreadsheet(recalculated):
     wb = openpyxl.load_workbook(recalculated["out"]["long-green_book"], data_only=True)
     ws = wb[L.DISCOUNTING]
-    years = [c.value for c in ws[4][1:]]
-    rates = dict(zip(years, [c.value for c in ws[5][1:]]))
+    rates = {row[0]: row[1] for row in ws.iter_rows(min_row=5, max_col=2, values_only=True)}
     assert rates[30] == pytest.approx(0.035) and rates[31] == pytest.approx(0.030)
+    assert max(rates) >= L.GRID_YEARS  # the table covers every year the grid does
 
 
 @needs_soffice
@@ -216,7 +217,7 @@ def test_workbook_layout_is_the_value_map(mixed_workbook):
     assert [b for b in banners if b] == [s.title for s in L.VALUE_MAP_STAGES]
     labels = [vm.cell(row=3, column=c).value for c in range(1, len(L.VALUE_MAP_COLUMNS) + 1)]
     assert labels == [c.label for c in L.VALUE_MAP_COLUMNS]
-    assert vm.freeze_panes == "C4"
+    assert vm.freeze_panes == "D4"
     assert vm.column_dimensions["A"].width > 15
     # Computed columns are live formulas, inputs are typed values.
     for index, column in enumerate(L.VALUE_MAP_COLUMNS, start=1):
@@ -229,7 +230,7 @@ def test_workbook_layout_is_the_value_map(mixed_workbook):
                    ).number_format == L.PERCENT
     social = wb[L.SOCIAL_RETURN]
     assert str(_named(wb, L.NAME_RATIO)).startswith("=B6/B7")
-    grid = [social.cell(row=r, column=5).value for r in range(14, 17)]
+    grid = [social.cell(row=r, column=11).value for r in range(14, 17)]
     assert all(isinstance(v, str) and "^" in v for v in grid)  # drop-off formula per year
     assert wb.calculation.fullCalcOnLoad
 
@@ -260,7 +261,8 @@ def test_formula_cells_reference_the_right_inputs(mixed_workbook):
     impact = vm[f"{letter['impact']}5"].value
     for key in ("quantity", "unit_value", "deadweight", "displacement", "attribution"):
         assert f"{letter[key]}5" in impact, key
-    assert vm[f"{letter['unit_value']}5"].value == f"={letter['amount']}5*{letter['factor']}5"
+    assert vm[f"{letter['unit_value']}5"].value == (f"={letter['amount']}5*{letter['factor']}5"
+                                                    f"*IF({letter['disbenefit']}5,-1,1)")
 
 
 # --------------------------------------------------------------------------- import
@@ -288,6 +290,10 @@ def _col(key: str) -> str:
     return openpyxl.utils.get_column_letter([c.key for c in L.VALUE_MAP_COLUMNS].index(key) + 1)
 
 
+def _in_col(key: str) -> str:
+    return openpyxl.utils.get_column_letter([c.key for c in L.INPUT_COLUMNS].index(key) + 1)
+
+
 def test_import_errors_name_sheet_cell_and_problem(mixed_workbook, tmp_path, test_library):
     _, path = mixed_workbook
     bad = _edited(path, tmp_path, {
@@ -296,7 +302,7 @@ def test_import_errors_name_sheet_cell_and_problem(mixed_workbook, tmp_path, tes
         (L.VALUE_MAP, f"{_col('proxy')}5"): "test_thousnd",
         (L.VALUE_MAP, f"{_col('amount')}6"): None,
         (L.SCENARIO, L.setting_cell("rate")): "green_bok",
-        (L.INPUTS, "D5"): -1,
+        (L.INPUTS, f"{_in_col('year')}5"): -1,
     })
     with pytest.raises(ScenarioError) as info:
         import_workbook(bad, test_library)
@@ -307,7 +313,7 @@ def test_import_errors_name_sheet_cell_and_problem(mixed_workbook, tmp_path, tes
         (f"[{L.VALUE_MAP}!{_col('proxy')}5]", "outcomes[1].proxy", "closest ids: test_thousand"),
         (f"[{L.VALUE_MAP}!{_col('amount')}6]", "outcomes[2].value.amount", "missing"),
         (f"[{L.SCENARIO}!{L.setting_cell('rate')}]", "discounting.rate", "green_bok"),
-        (f"[{L.INPUTS}!D5]", "inputs[1].year", "-1"),
+        (f"[{L.INPUTS}!{_in_col('year')}5]", "inputs[1].year", "-1"),
     ]
     for cell, field, detail in expected:
         line = next((l for l in text.splitlines() if cell in l), None)

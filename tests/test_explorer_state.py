@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -122,7 +121,7 @@ def test_side_by_side_keeps_good_variants_when_one_is_bad(scenario):
     assert "inputs total £0" in rows[2]["error"]
 
 
-def test_saved_variant_reproduces_the_figures_and_validates(scenario, tmp_path, test_library, repo_root):
+def test_saved_variant_reproduces_the_figures_and_validates(scenario, tmp_path, test_library, monkeypatch, run_cli):
     state = (state_from_scenario(scenario).with_line("wellbeing", deadweight=0.6, unit_value=1234.5)
              .with_line("fewer_admissions", duration=2))
     target = default_save_path(scenario, "Lower credit!", tmp_path)
@@ -132,13 +131,12 @@ def test_saved_variant_reproduces_the_figures_and_validates(scenario, tmp_path, 
     assert reloaded.name == "Explorer test (lower credit)"
     assert_allclose(headline(calculate(reloaded)), headline(state_results(scenario, state)), rtol=1e-12)
     text = saved.read_text()
-    assert "wellbeing.deadweight: 0.25 -> 0.6" in text  # the header lists what changed
+    assert "wellbeing deadweight: 25% -> 60%" in text  # the header lists what changed
     assert "value changed in the scenario explorer" in text  # changed proxy value cites its source
-    env = {**os.environ, "SVMODEL_PROXIES_DIR": str(FIXTURES / "library")}
-    done = subprocess.run([sys.executable, "-m", "svmodel.cli", "validate", str(saved)], env=env,
-                          capture_output=True, text=True, timeout=120, cwd=repo_root)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith(f"ok: {saved}")
+    monkeypatch.setenv("SVMODEL_PROXIES_DIR", str(FIXTURES / "library"))
+    code, out, err = run_cli("validate", saved)
+    assert code == 0, err
+    assert out.startswith(f"ok: {saved}")
 
 
 def test_save_refuses_to_overwrite_or_write_invalid(scenario, tmp_path):
@@ -178,7 +176,7 @@ def test_proxy_pack_paths_follow_the_saved_file(test_library, tmp_path):
     reloaded = load_scenario(saved, test_library)
     assert (folder / reloaded.model.proxies[0]).resolve() == (FIXTURES / "library" / "test.csv").resolve()
     assert_allclose(headline(calculate(reloaded)), headline(state_results(scenario, state)), rtol=1e-12)
-    assert changed_fields(scenario, state) == ["benefit.attribution: 0.25 -> 0.5"]
+    assert changed_fields(scenario, state) == ["benefit attribution: 25% -> 50%"]
 
 
 fractions = st.floats(0, 1, allow_nan=False)
@@ -214,7 +212,7 @@ def test_state_module_imports_no_widgets_or_charts(repo_root):
     assert done.returncode == 0, done.stderr
 
 
-def test_examples_open_move_and_save(example_files, tmp_path, repo_root):
+def test_examples_open_move_and_save(example_files, tmp_path, run_cli):
     """Every shipped example: baseline reproduces `evaluate`, a moved deadweight saves validly."""
     if not example_files:
         pytest.skip("no example scenarios in params/examples yet")
@@ -229,6 +227,5 @@ def test_examples_open_move_and_save(example_files, tmp_path, repo_root):
         saved.append(save_variant(scenario, state, tmp_path / f"{path.stem}-variant.yaml"))
         assert_allclose(headline(calculate(load_scenario(saved[-1])))[:5],
                         headline(state_results(scenario, state))[:5], rtol=1e-12, err_msg=str(path))
-    done = subprocess.run([sys.executable, "-m", "svmodel.cli", "validate", *map(str, saved)],
-                          capture_output=True, text=True, timeout=120, cwd=repo_root)
-    assert done.returncode == 0, done.stderr
+    code, _, err = run_cli("validate", *saved)
+    assert code == 0, err

@@ -2,7 +2,8 @@
 
 The browser test starts `svmodel explore` (voila from this virtual environment, localhost, a free
 port), drives Debian's chromium headless with Playwright, changes a deadweight control and checks
-the SROI ratio on the page against the engine. It is skipped only when no Chromium-family browser is found.
+the SROI ratio and its Monte Carlo band on the page against the engine, keeps a variant, and
+checks that the page carries no JupyterLab instructions. It is skipped only when no Chromium-family browser is found.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from svmodel.util.browser import HEADLESS_FLAGS, find_chromium, missing_browser_
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SCENARIO = FIXTURES / "explorer" / "reablement.yaml"
+WEB_SCENARIO = FIXTURES / "explorer" / "narrative.yaml"  # has an uncertainty: section
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "scenario_explorer.ipynb"
 CHROMIUM = find_chromium()
 CHROMIUM_ARGS = list(HEADLESS_FLAGS)
@@ -104,15 +106,20 @@ def test_browser_deadweight_changes_the_ratio(tmp_path, test_library):
     if CHROMIUM is None:
         pytest.skip(missing_browser_message() + ": browser test skipped")
     sync_api = pytest.importorskip("playwright.sync_api")
-    scenario = load_scenario(SCENARIO, test_library)
+    from svmodel.explorer.band import MonteCarloBand
+    from svmodel.explorer.state import variant_scenario
+
+    scenario = load_scenario(WEB_SCENARIO, test_library)
     baseline = state_results(scenario, state_from_scenario(scenario)).sroi_ratio
-    expected = state_results(scenario, state_from_scenario(scenario).with_line("wellbeing", deadweight=0.6)).sroi_ratio
+    moved = state_from_scenario(scenario).with_line("wellbeing", deadweight=0.6)
+    expected = state_results(scenario, moved).sroi_ratio
+    expected_band = MonteCarloBand(scenario).ratio_band(variant_scenario(scenario, moved))
 
     port = _free_port()
     log = tmp_path / "explore.log"
     with log.open("w") as sink:
         process = subprocess.Popen(
-            [sys.executable, "-m", "svmodel.cli", "explore", str(SCENARIO), "--no-browser",
+            [sys.executable, "-m", "svmodel.cli", "explore", str(WEB_SCENARIO), "--no-browser",
              "--port", str(port), "--save-dir", str(tmp_path)],
             env=_env(), stdout=sink, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True)
@@ -139,7 +146,14 @@ def test_browser_deadweight_changes_the_ratio(tmp_path, test_library):
                 figure = page.locator(".svx-sroi_ratio")
                 assert float(figure.get_attribute("data-value")) == pytest.approx(expected, rel=1e-12)
                 assert figure.inner_text().strip() == ratio(expected)
+                band = page.locator(".svx-band-range")
+                assert float(band.get_attribute("data-p5")) == pytest.approx(expected_band.p5, rel=1e-12)
+                assert float(band.get_attribute("data-p95")) == pytest.approx(expected_band.p95, rel=1e-12)
+                assert page.locator("svg.svx-band").count() == 1
                 page.locator(".svx-change").nth(3).wait_for(timeout=10_000)
+                text = page.inner_text("body")
+                assert "JupyterLab" not in text and "run all cells" not in text
+                assert "Choose a file" in text  # the file picker
                 page.locator(".svx-title").scroll_into_view_if_needed()
                 page.wait_for_timeout(500)  # let the chart images paint before the screenshot
                 page.screenshot(path=str(tmp_path / "explorer.png"))

@@ -26,9 +26,8 @@ def shown(explorer: ScenarioExplorer, key: str) -> float:
 
 
 def messages(explorer: ScenarioExplorer) -> str:
-    """Text of every message shown in the page's Output panel."""
-    assert len(explorer.messages.outputs) == len(explorer.message_log)
-    return "\n".join(explorer.message_log)
+    """Text of every message shown so far, wherever it was shown."""
+    return "\n".join(text for _, text in explorer.message_log)
 
 
 @pytest.fixture()
@@ -46,7 +45,7 @@ def test_moving_deadweight_updates_every_figure(explorer, test_library):
     assert shown(explorer, "sroi_ratio") == pytest.approx(expected.sroi_ratio, rel=1e-12)
     assert shown(explorer, "net_present_value") == pytest.approx(expected.net_present_value, rel=1e-12)
     assert ratio(expected.sroi_ratio) in explorer.headline.value
-    assert "wellbeing.deadweight: 0.25 -&gt; 0.6" in explorer.changes.value
+    assert "wellbeing deadweight: 25% -&gt; 60%" in explorer.changes.value
     assert explorer.headline.value.count("no change") == 1  # only the inputs are unchanged
     assert "-£" in explorer.line_table.value
 
@@ -70,21 +69,32 @@ def test_every_line_control_and_discounting_reaches_the_engine(explorer, test_li
     assert_allclose(shown(explorer, "total_present_value"), state_results(scenario, state).total_present_value)
 
 
-def test_errors_show_in_the_page_and_stay(explorer):
+def test_errors_show_beside_the_control_that_caused_them(explorer):
     explorer.input_controls[0][0].value = 0
     assert "Cannot compute" in explorer.headline.value
-    assert "inputs total £0" in messages(explorer)
+    assert "inputs total £0" in explorer.messages_at("inputs")  # under the inputs, not at the bottom
+    assert "inputs total £0" not in explorer.messages_at("figures")
     explorer.input_controls[0][0].value = 10000
     assert "svx-sroi_ratio" in explorer.headline.value
-    assert "inputs total £0" in messages(explorer)  # the message stays until cleared
-    explorer.clear_button.click()
-    assert explorer.messages.outputs == ()
+    assert explorer.messages_at("inputs") == ""  # fixed: the message goes
     explorer.file_box.value = str(FIXTURES / "explorer" / "missing.yaml")
     explorer.open_button.click()
-    assert "cannot read the file" in messages(explorer)
+    assert "cannot read the file" in explorer.messages_at("file")
     assert explorer.scenario is not None and explorer.scenario.path == SCENARIO  # still open
     explorer.keep_button.click()  # no variant name
-    assert "type a name for the variant" in messages(explorer)
+    assert "type a name for the variant" in explorer.messages_at("variant")
+    assert "type a name" not in explorer.messages_at("save")
+
+
+def test_a_line_problem_goes_under_that_line_control(explorer):
+    """A value only the validator rejects still lands beside its control (field path mapping)."""
+    assert explorer._control_of("outcomes[1].deadweight") == "line:fewer_admissions:deadweight"
+    assert explorer._control_of("outcomes[0].value.amount") == "line:wellbeing:unit_value"
+    assert explorer._control_of("inputs[0].amount") == "input:0:amount"
+    assert explorer._control_of("discounting.rate") == "rate"
+    assert explorer._control_of("name") == "figures"
+    box = explorer.feedback["line:fewer_admissions:deadweight"]
+    assert box in explorer.lines_accordion.children[1].children[3].children  # right under the slider
 
 
 def test_internal_errors_are_shown_not_lost(explorer, monkeypatch):
@@ -93,7 +103,7 @@ def test_internal_errors_are_shown_not_lost(explorer, monkeypatch):
 
     monkeypatch.setattr(explorer, "_headline_html", boom)
     explorer.line_controls[0]["deadweight"].value = 30
-    assert "internal error: RuntimeError: chart failed" in messages(explorer)
+    assert "internal error: RuntimeError: chart failed" in explorer.messages_at("figures")
 
 
 def test_variants_side_by_side_reset_and_save(explorer, test_library, tmp_path):
@@ -120,9 +130,9 @@ def test_variants_side_by_side_reset_and_save(explorer, test_library, tmp_path):
     explorer.save_button.click()
     saved = load_scenario(tmp_path / "reablement-half-the-credit.yaml", test_library)
     assert saved.name.endswith("(Half the credit)") and saved.lines[0].attribution == 0.5
-    assert "saved" in messages(explorer)
+    assert "saved" in explorer.messages_at("save")
     explorer.save_button.click()  # second time: refuses to overwrite
-    assert "already exists" in messages(explorer)
+    assert "already exists" in explorer.messages_at("save")
     explorer.remove_button.click()
     assert list(explorer.variants) == ["Twice the people"]
 
@@ -133,4 +143,4 @@ def test_charts_are_drawn(test_library, tmp_path):
     assert all(bytes(v).startswith(b"\x89PNG") for v in before.values())
     explorer.line_controls[0]["deadweight"].value = 90
     assert explorer.chart_images["value_by_year"].value != before["value_by_year"]
-    assert explorer.messages.outputs == ()
+    assert [m for m in explorer.message_log if "error" in m[1]] == []

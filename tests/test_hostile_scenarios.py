@@ -6,8 +6,6 @@ none is an internal error, a hang or a memory blow-up."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import tracemalloc
 from pathlib import Path
 
@@ -133,13 +131,11 @@ def test_read_bounded_never_reads_past_the_limit(tmp_path):
         read_bounded(path, 99)
 
 
-def test_cli_reports_hostile_files_without_internal_error(tmp_path):
+def test_cli_reports_hostile_files_without_internal_error(tmp_path, run_cli):
     fifo = tmp_path / "pipe.yaml"
     os.mkfifo(fifo)
     files = [str(HOSTILE / f"{name}.yaml") for name in sorted(CASES)] + [str(fifo)]
-    result = subprocess.run([sys.executable, "-m", "svmodel.cli", "validate", *files],
-                            capture_output=True, text=True, timeout=120,
-                            env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])})
-    assert result.returncode == 1, result.stderr
-    assert "internal error" not in result.stderr and "Traceback" not in result.stderr
-    assert f"{len(files)} of {len(files)} file(s) invalid" in result.stderr
+    code, _, err = run_cli("validate", *files)
+    assert code == 1, err
+    assert "internal error" not in err and "Traceback" not in err
+    assert f"{len(files)} of {len(files)} file(s) invalid" in err

@@ -144,17 +144,56 @@ def test_template_round_trip_xlsx_and_csv(spec, tmp_path):
     book = load_workbook(tmp_path / "t_response.xlsx")
     ws = book["Response"]
     header = [c.value for c in ws[1]]
-    assert header[:4] == ["bidder", "measure", "measure_name", "unit"] and "year_2" in header
+    # Human headings (labels from the parameter registry), no internal column names.
+    assert header[:4] == ["Your organisation", "Measure code", "What the measure counts", "Unit"]
+    assert "Year 2 quantity" in header and "Your deadweight (%)" in header and "Your attribution (%)" in header
+    assert not {"bidder", "bidder_deadweight", "bidder_attribution", "year_1", "valued_as"} & set(header)
     assert "Guidance" in book.sheetnames
+    # No internal proxy id anywhere a bidder looks; the proxy's name is shown instead.
+    shown = " ".join(str(c.value) for sheet in book for row in sheet.iter_rows() for c in row if c.value)
+    assert "test_thousand" not in shown and "test_thousand" not in form_csv(spec)
+    assert spec.measures["K4"].proxy_name in shown
     # A bidder fills the xlsx form in; it reads back as a bid.
     ws.cell(2, 1).value = "Form Filler Ltd"
-    ws.cell(2, header.index("year_1") + 1).value = 3
-    ws.cell(2, header.index("evidence") + 1).value = "Records"
+    ws.cell(2, header.index("Year 1 quantity") + 1).value = 3
+    ws.cell(2, header.index("Your evidence") + 1).value = "Records"
+    ws.cell(2, header.index("Your deadweight (%)") + 1).value = 0.25
     book.save(tmp_path / "filled.xlsx")
     bid = read_bid(tmp_path / "filled.xlsx", spec)
     assert bid.bidder == "Form Filler Ltd" and bid.commitments[0].quantities == (3.0, 0.0)
-    assert form_csv(spec).splitlines()[0].startswith("bidder,measure,measure_name,unit,valued_as")
+    assert bid.commitments[0].bidder_deadweight == 0.25 and bid.commitments[0].evidence == "Records"
+    assert form_csv(spec).splitlines()[0].startswith("Your organisation,Measure code,What the measure counts,Unit")
     assert form_xlsx(spec)[:2] == b"PK"
+
+
+def test_filled_csv_form_with_human_headings_reads(spec, tmp_path):
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO(form_csv(spec))))
+    header = rows[0]
+    k4 = next(r for r in rows[1:] if r[1] == "K4")
+    k4[header.index("Your organisation")] = "CSV Filler Ltd"
+    k4[header.index("Year 2 quantity")] = "7"
+    k4[header.index("Your attribution (%)")] = "30%"
+    k4[header.index("Your evidence")] = "Attendance registers"
+    out = io.StringIO()
+    csv.writer(out).writerows([header, k4])
+    path = tmp_path / "filled.csv"
+    path.write_text(out.getvalue())
+    bid = read_bid(path, spec)
+    assert bid.bidder == "CSV Filler Ltd"
+    (c,) = bid.commitments
+    assert (c.measure, c.quantities, c.bidder_attribution) == ("K4", (0.0, 7.0), 0.3)
+
+
+def test_human_headings_never_read_as_another_column():
+    from svmodel.procurement.bids import HEADINGS, canonical_column, heading, normalise_header
+
+    for column in (*HEADINGS, "year_1", "year_12"):
+        assert canonical_column(normalise_header(heading(column))) == column  # human heading maps back
+        assert canonical_column(column) == column  # an old form's raw heading is itself
+    assert heading("bidder_deadweight") == "Your deadweight (%)"
 
 
 # --------------------------------------------------------------------------- valuation and scoring

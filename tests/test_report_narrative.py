@@ -229,7 +229,7 @@ def test_pdf_without_a_browser_keeps_html_and_says_why(tmp_path, monkeypatch, ca
     result = SimpleNamespace(out_dir=tmp_path, portfolio=None, records=[
         SimpleNamespace(status="ok", report="a.html")])
     monkeypatch.setenv("SVMODEL_CHROMIUM", str(tmp_path / "no-such-browser"))
-    assert command.print_pdfs(result) is False
+    assert command.print_pdfs(result) == (False, [])
     err = capsys.readouterr().err
     assert "no PDF written" in err and "SVMODEL_CHROMIUM" in err
     assert page.is_file() and not (tmp_path / "a.pdf").exists()

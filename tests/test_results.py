@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 from numpy.testing import assert_allclose
@@ -85,12 +83,12 @@ def test_impact_map_has_inputs_sources_and_values(results):
     assert len(table) == 2
 
 
-def test_every_example_runs_and_its_json_validates(example_files):
+def test_every_example_runs_and_its_json_validates(example_files, run_cli):
     assert len(example_files) >= 3
     for path in example_files:
-        done = subprocess.run([sys.executable, "-m", "svmodel.cli", "run", str(path), "--json"],
-                              capture_output=True, text=True, check=True)
-        data = json.loads(done.stdout)
+        code, out, err = run_cli("run", path, "--json")
+        assert code == 0, err
+        data = json.loads(out)
         check_contract(data)
         assert data["total_present_value"] > 0
         assert len(data["lines"]) >= 3

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -90,20 +88,14 @@ def test_unreadable_file_is_a_clear_error(tmp_path, test_library):
         load_scenario(tmp_path / "missing.yaml", test_library)
 
 
-def test_cli_prints_problems_without_traceback_and_exits_1(monkeypatch):
-    env_dir = str(Path(__file__).parent / "fixtures" / "library")
+def test_cli_prints_problems_without_traceback_and_exits_1(monkeypatch, run_cli):
+    monkeypatch.setenv("SVMODEL_PROXIES_DIR", str(Path(__file__).parent / "fixtures" / "library"))
     files = [str(BAD / "deadweight_negative.yaml"), str(BAD / "unknown_proxy.yaml")]
-    done = subprocess.run(
-        [sys.executable, "-m", "svmodel.cli", "validate", *files],
-        capture_output=True, text=True, env={"SVMODEL_PROXIES_DIR": env_dir, "PATH": "/usr/bin:/bin"},
-    )
-    assert done.returncode == 1
-    assert "Traceback" not in done.stderr
-    assert "deadweight_negative.yaml:12: outcomes[0].deadweight" in done.stderr
-    assert "unknown_proxy.yaml:11: outcomes[0].proxy" in done.stderr
-    assert "2 of 2 file(s) invalid" in done.stderr
-    run = subprocess.run(
-        [sys.executable, "-m", "svmodel.cli", "run", files[0], "--json"],
-        capture_output=True, text=True, env={"SVMODEL_PROXIES_DIR": env_dir, "PATH": "/usr/bin:/bin"},
-    )
-    assert run.returncode == 1 and run.stdout == "" and "Traceback" not in run.stderr
+    code, _, err = run_cli("validate", *files)
+    assert code == 1
+    assert "Traceback" not in err
+    assert "deadweight_negative.yaml:12: outcomes[0].deadweight" in err
+    assert "unknown_proxy.yaml:11: outcomes[0].proxy" in err
+    assert "2 of 2 file(s) invalid" in err
+    code, out, err = run_cli("run", files[0], "--json")
+    assert code == 1 and out == "" and "Traceback" not in err

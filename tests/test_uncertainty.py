@@ -507,12 +507,19 @@ def write_scenario(tmp_path, data):
     return path
 
 
-def cli(*args):
-    return subprocess.run([sys.executable, "-m", "svmodel.cli", *map(str, args)],
-                          capture_output=True, text=True, timeout=120)
+@pytest.fixture
+def cli(run_cli):
+    """`svmodel ARGS` in this process (conftest's run_cli), as returncode, stdout and stderr."""
+    from types import SimpleNamespace
+
+    def call(*args):
+        code, out, err = run_cli(*args)
+        return SimpleNamespace(returncode=code, stdout=out, stderr=err)
+
+    return call
 
 
-def test_cli_json_with_draws_and_seed_is_reproducible(tmp_path):
+def test_cli_json_with_draws_and_seed_is_reproducible(tmp_path, cli):
     unc = {"a.deadweight": {"dist": "uniform", "low": 0.2, "high": 0.4},
            "discount_rate": {"dist": "discrete", "values": [0.015, 0.035, 0.05]}}
     data = scenario_data(uncertainty=unc)
@@ -536,7 +543,7 @@ def test_cli_json_with_draws_and_seed_is_reproducible(tmp_path):
         assert heading in text.stdout, heading
 
 
-def test_cli_errors_are_clear(tmp_path):
+def test_cli_errors_are_clear(tmp_path, cli):
     bad = cli("sensitivity", BAD / "uncertainty_high_below_low.yaml", "--json")
     assert bad.returncode == 1 and "Traceback" not in bad.stderr
     assert 'uncertainty["fewer_care_admissions.deadweight"].high' in bad.stderr

@@ -5,13 +5,21 @@
 
 walks `svmodel.cli.build_parser()` and its sub-parsers, nested ones included (`svmodel tender
 evaluate`, `svmodel ledger submit`, ...), and writes one section per command: its description,
-its usage line and every argument with its help, choices and default. Nothing is typed by hand,
-so a new command or option appears in the reference as soon as it is registered.
+its usage line, every argument with its help, choices and default, and its examples (the same
+table, svmodel/commands/_examples.py, that `--help` shows). Nothing is typed by hand, so a new
+command or option appears in the reference as soon as it is registered.
+
+    ```{svmodel-exit-codes}
+    ```
+
+writes the exit-status table from `svmodel.errors.ExitCode` (code, name, meaning), the same
+table `svmodel --help` prints.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -91,6 +99,12 @@ def _section(command: Command, document: nodes.document) -> nodes.section:
         section += nodes.paragraph(text=" ".join(description.split()))
     usage = command.parser.format_usage().strip()
     section += nodes.literal_block(usage, usage, language="text")
+    from svmodel.commands._examples import EXAMPLES
+
+    if EXAMPLES.get(command.words):
+        text = "\n".join(EXAMPLES[command.words])
+        section += nodes.paragraph(text="Examples:")
+        section += nodes.literal_block(text, text, language="shell")
     rows = _argument_rows(command.parser)
     if rows:
         items = nodes.definition_list()
@@ -134,6 +148,47 @@ class CliReference(SphinxDirective):
             by_words[command.words] = section
         return [by_words[()]]
 
+def exit_code_rows() -> list[tuple[str, str, str]]:
+    """(status, name, meaning) for every svmodel.errors.ExitCode, in order."""
+    from svmodel.errors import ExitCode
+
+    return [(str(code.value), code.name, code.meaning) for code in ExitCode]
+
+
+class ExitCodes(SphinxDirective):
+    """Insert the exit-status table (the directive takes no arguments)."""
+
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        table = nodes.table(classes=["exit-codes"])
+        group = nodes.tgroup(cols=3)
+        table += group
+        for width in (8, 22, 70):
+            group += nodes.colspec(colwidth=width)
+
+        def row(cells: tuple[str, str, str], literal: bool = False) -> nodes.row:
+            out = nodes.row()
+            for i, cell in enumerate(cells):
+                if literal and i < 2:
+                    parts = [nodes.literal(cell, cell)]
+                else:  # options as code, so `--debug` keeps its two hyphens
+                    parts = [nodes.literal(p, p) if p.startswith("--") else nodes.Text(p)
+                             for p in re.split(r"(--[\w-]+)", cell) if p]
+                out += nodes.entry("", nodes.paragraph("", "", *parts))
+            return out
+
+        head = nodes.thead()
+        head += row(("Status", "ExitCode", "Meaning"))
+        group += head
+        body = nodes.tbody()
+        for cells in exit_code_rows():
+            body += row(cells, literal=True)
+        group += body
+        return [table]
+
+
 def setup(app: Sphinx) -> dict[str, object]:
     app.add_directive("svmodel-cli", CliReference)
+    app.add_directive("svmodel-exit-codes", ExitCodes)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,13 +1,18 @@
-"""Helpers shared by subcommands: loading the library and scenarios, printing tables."""
+"""Helpers shared by subcommands: loading the library and scenarios, printing text and JSON.
+
+`--json` (add_json_option) means one JSON document on stdout and nothing else there (print_json);
+messages, warnings and errors stay on stderr. batch_status gives a multi-file command's exit
+status (svmodel.errors.ExitCode)."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 from typing import TextIO
 
-from svmodel.errors import ProxyLibraryError, UsageError
+from svmodel.errors import ExitCode, ProxyLibraryError, UsageError
 from svmodel.library.proxies import ProxyLibrary, default_library
 from svmodel.util.safety import json_terminal_text, terminal_text
 
@@ -21,6 +26,28 @@ def say(text: object = "", file: TextIO | None = None, flush: bool = False) -> N
 def say_json(text: str) -> None:
     """Print JSON output, still valid JSON, with no raw control character (svmodel.util.safety)."""
     print(json_terminal_text(text))
+
+
+def print_json(data: object) -> None:
+    """`data` as one JSON document on stdout: NaN and infinities as null, numpy scalars and paths
+    as plain values (svmodel.results.json_safe), no raw control character (say_json)."""
+    from svmodel.results import json_safe
+
+    say_json(json.dumps(json_safe(data), indent=2, ensure_ascii=False))
+
+
+def add_json_option(parser: argparse.ArgumentParser, what: str = "the results") -> None:
+    """`--json`: print `what` as one JSON document on stdout instead of text."""
+    parser.add_argument("--json", action="store_true",
+                        help=f"print {what} as JSON, alone on stdout (messages stay on stderr)")
+
+
+def batch_status(done: int, failed: int) -> int:
+    """The exit status of a command over several files: 0 when none failed, 4 (partial failure)
+    when some were done and some failed, 1 (invalid input) when none could be done."""
+    if not failed:
+        return ExitCode.OK
+    return ExitCode.PARTIAL_FAILURE if done else ExitCode.INVALID_INPUT
 
 
 def add_proxies_option(parser: argparse.ArgumentParser) -> None:

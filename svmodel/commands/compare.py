@@ -1,4 +1,6 @@
-"""`svmodel compare FILE...`: headline figures of several scenarios side by side."""
+"""`svmodel compare [--csv OUT.csv] [--json] FILE...`: headline figures of several scenarios side
+by side. A file that cannot be run is listed on stderr and the others are compared (exit status
+4, partial failure; 1 when none could be run)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,8 @@ import sys
 
 import pandas as pd
 
-from svmodel.commands._common import UsageError, add_proxies_option, library_from_args, say
+from svmodel.commands._common import (UsageError, add_json_option, add_proxies_option, batch_status,
+                                      library_from_args, print_json, say)
 from svmodel.util.formatting import money, months, ratio
 from svmodel.results import calculate
 from svmodel.util.safety import csv_text
@@ -19,26 +22,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                    description="Run several scenarios and compare them in one table.")
     parser.add_argument("files", nargs="+", help="scenario YAML files")
     parser.add_argument("--csv", metavar="OUT.csv", help="also write the table as CSV")
+    add_json_option(parser, "the headline figures of each scenario, and the files that failed")
     add_proxies_option(parser)
     parser.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
     library = library_from_args(args)
-    rows, failed = [], 0
+    rows, failed = [], []
     for name in args.files:
         try:
             results = calculate(load_scenario(name, library))
         except ScenarioError as exc:
-            failed += 1
+            failed.append({"file": name, "problems": [str(p) for p in exc.problems]})
             for problem in exc.problems:
                 say(f"error: {problem}", file=sys.stderr)
             continue
         model = results.scenario.model
-        rows.append({"scenario": model.name, "organisation": model.organisation,
+        rows.append({"file": name, "scenario": model.name, "organisation": model.organisation,
                      "outcomes": len(model.outcomes), **results.headline()})
     if rows:
-        table = pd.DataFrame(rows)
+        table = pd.DataFrame(rows).drop(columns="file")
         if args.csv:
             from svmodel.util.atomic import write_text_atomic
             try:
@@ -55,5 +59,10 @@ def handle(args: argparse.Namespace) -> int:
         ).rename(columns={"total_present_value": "present value", "total_inputs": "inputs",
                           "net_present_value": "NPV", "sroi_ratio": "SROI ratio",
                           "net_sroi_ratio": "net ratio", "payback_months": "payback"})
-        say(shown.to_string(index=False))
-    return 1 if failed else 0
+        if not args.json:
+            say(shown.to_string(index=False))
+    if args.json:
+        print_json({"scenarios": rows, "failed": failed})
+    if failed:
+        say(f"{len(failed)} of {len(args.files)} file(s) could not be compared", file=sys.stderr)
+    return batch_status(len(rows), len(failed))

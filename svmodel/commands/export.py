@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import argparse
 
-from svmodel.commands._common import UsageError, add_proxies_option, library_from_args, say
+from svmodel.commands._common import (UsageError, add_json_option, add_proxies_option,
+                                      library_from_args, print_json, say)
 from svmodel.scenario import load_scenario
 
 
@@ -21,6 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "formulas. `svmodel import` reads the workbook back.")
     parser.add_argument("file", help="scenario YAML file")
     parser.add_argument("--xlsx", metavar="OUT.xlsx", required=True, help="workbook to write")
+    add_json_option(parser, "the workbook written")
     add_proxies_option(parser)
     parser.set_defaults(handler=handle)
 
@@ -34,5 +36,8 @@ def handle(args: argparse.Namespace) -> int:
         path = export_workbook(scenario, args.xlsx)
     except OSError as exc:
         raise UsageError(f"cannot write {args.xlsx}: {exc.strerror or exc}") from None
+    if args.json:
+        print_json({"written": path, "outcomes": len(scenario.lines), "inputs": len(scenario.model.inputs)})
+        return 0
     say(f"wrote {path} ({len(scenario.lines)} outcomes, {len(scenario.model.inputs)} inputs)")
     return 0

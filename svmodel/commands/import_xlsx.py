@@ -11,7 +11,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from svmodel.commands._common import UsageError, add_proxies_option, library_from_args, say
+from svmodel.commands._common import (UsageError, add_json_option, add_proxies_option,
+                                      library_from_args, print_json, say)
 from svmodel.scenario import dump_scenario
 
 
@@ -22,6 +23,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "edited or filled in by hand) into a validated scenario YAML file.")
     parser.add_argument("workbook", help="the .xlsx workbook to read")
     parser.add_argument("--out", metavar="FILE.yaml", required=True, help="scenario file to write")
+    add_json_option(parser, "the scenario file written and the workbook's warnings")
     add_proxies_option(parser)
     parser.set_defaults(handler=handle)
 
@@ -41,5 +43,9 @@ def handle(args: argparse.Namespace) -> int:
         raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from None
     for warning in imported.warnings:
         say(f"warning: {args.workbook}: {warning}", file=sys.stderr)
+    if args.json:
+        print_json({"written": out, "outcomes": len(scenario.lines), "inputs": len(scenario.model.inputs),
+                    "warnings": list(imported.warnings)})
+        return 0
     say(f"wrote {out} ({len(scenario.lines)} outcomes, {len(scenario.model.inputs)} inputs)")
     return 0

@@ -23,11 +23,10 @@ partnership's configuration; default ./partnership.yaml, else built-in defaults)
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
-from svmodel.commands._common import UsageError
+from svmodel.commands._common import UsageError, add_json_option, print_json
 from svmodel.ledger.config import ConfigError, load_config
 from svmodel.ledger.db import LedgerError, init_ledger, open_ledger
 from svmodel.ledger.models import ASSURANCE, KINDS, SECTORS, STATUSES
@@ -50,12 +49,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
 
     p = actions.add_parser("init", help="create or upgrade the ledger database")
+    add_json_option(p, "the database and its schema revision")
     _common(p)
     p.set_defaults(handler=handle_init)
 
     p = actions.add_parser("form", help="write blank return forms (xlsx and CSV)")
     p.add_argument("--framework", default="knowsley", help="framework name or file (default knowsley)")
     p.add_argument("--out", required=True, metavar="DIR")
+    add_json_option(p, "the files written")
     _common(p)
     p.set_defaults(handler=handle_form)
 
@@ -63,6 +64,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("name")
     p.add_argument("--sector", required=True, choices=SECTORS[:-1])
     p.add_argument("--number", help="company or charity number")
+    add_json_option(p, "the organisation")
     _common(p)
     p.set_defaults(handler=handle_org)
 
@@ -73,6 +75,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--org", required=True, help="the supplier (as named in the bid)")
     p.add_argument("--start", required=True, help="financial year of contract year 1, e.g. 2026/27")
     p.add_argument("--sector", choices=SECTORS[:-1])
+    add_json_option(p, "the contract and the returns holding its commitments")
     _common(p)
     p.set_defaults(handler=handle_contract)
 
@@ -85,7 +88,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--sector", choices=SECTORS[:-1], help="the organisation's sector (when new)")
     p.add_argument("--number", help="company or charity number (when new)")
     p.add_argument("--by", help="who submits (default: your login name)")
-    p.add_argument("--json", action="store_true", help="print the outcome as JSON")
+    add_json_option(p, "the return's id, version and counted value")
     _common(p)
     p.set_defaults(handler=handle_submit)
 
@@ -93,6 +96,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("listing", help="CSV with columns file, org, period and optionally kind, sector "
                                    "(file paths relative to the listing)")
     p.add_argument("--by", help="who submits (default: your login name)")
+    add_json_option(p, "each listed return's id and whether it was new")
     _common(p)
     p.set_defaults(handler=handle_import)
 
@@ -101,6 +105,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--by", required=True, help="the verifier's name")
     p.add_argument("--level", choices=ASSURANCE[1:], help="assurance level (default: evidence checked)")
     p.add_argument("--reject", metavar="REASON", help="reject the return, with this reason")
+    add_json_option(p, "the return's new status")
     _common(p)
     p.set_defaults(handler=handle_verify)
 
@@ -108,18 +113,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--status", choices=STATUSES)
     p.add_argument("--org")
     p.add_argument("--all", action="store_true", help="include replaced versions")
-    p.add_argument("--json", action="store_true")
+    add_json_option(p, "the returns")
     _common(p)
     p.set_defaults(handler=handle_returns)
 
     p = actions.add_parser("audit", help="the audit trail (of one return's series, or all)")
     p.add_argument("id", nargs="?", type=int)
-    p.add_argument("--json", action="store_true")
+    add_json_option(p, "the audit events")
     _common(p)
     p.set_defaults(handler=handle_audit)
 
     p = actions.add_parser("summary", help="counts and value by kind, verified and unverified")
-    p.add_argument("--json", action="store_true")
+    add_json_option(p, "the counts and values")
     _common(p)
     p.set_defaults(handler=handle_summary)
 
@@ -128,13 +133,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     p.add_argument("--by", required=True, choices=list(DIMENSIONS))
     p.add_argument("--year", help="one financial year, e.g. 2026/27")
-    p.add_argument("--json", action="store_true")
+    add_json_option(p, "the figures")
     _common(p)
     p.set_defaults(handler=handle_figures)
 
     p = actions.add_parser("publish", help="write the static website and open data")
     p.add_argument("--out", required=True, metavar="DIR")
     p.add_argument("--year", help="the financial year the overview shows (default: the latest)")
+    add_json_option(p, "the files written")
     _common(p)
     p.set_defaults(handler=handle_publish)
 
@@ -143,6 +149,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--period", required=True, help="the financial year, e.g. 2026/27")
     p.add_argument("--out", default=".", metavar="DIR")
     p.add_argument("--no-pdf", action="store_true", help="write the HTML only")
+    add_json_option(p, "the files written")
     _common(p)
     p.set_defaults(handler=handle_certificate)
 
@@ -155,6 +162,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     p = actions.add_parser("load-example", help="build the Knowsley example ledger from params/ledger")
     p.add_argument("--site", metavar="DIR", help="also publish the site here")
+    add_json_option(p, "the steps taken")
     _common(p)
     p.set_defaults(handler=handle_load_example)
 
@@ -195,7 +203,10 @@ def _money(value: float) -> str:
 @_errors
 def handle_init(args: argparse.Namespace) -> int:
     ledger, revision = init_ledger(args.db)
-    print(f"ledger ready: {ledger.describe()} (schema {revision})")
+    if args.json:
+        print_json({"ledger": ledger.describe(), "schema": revision})
+    else:
+        print(terminal_text(f"ledger ready: {ledger.describe()} (schema {revision})"))
     ledger.dispose()
     return 0
 
@@ -210,10 +221,13 @@ def handle_form(args: argparse.Namespace) -> int:
     except FrameworkError as exc:
         raise UsageError(str(exc)) from None
     try:
-        for path in write_forms(framework, _out(args.out)):
-            print(f"wrote {path}")
+        written = list(write_forms(framework, _out(args.out)))
     except OSError as exc:
         raise UsageError(f"--out {args.out}: cannot write: {exc.strerror or exc}") from None
+    if args.json:
+        print_json({"written": [str(p) for p in written]})
+    for path in [] if args.json else written:
+        print(terminal_text(f"wrote {path}"))
     return 0
 
 
@@ -224,7 +238,10 @@ def handle_org(args: argparse.Namespace) -> int:
     ledger = _open(args)
     with ledger.session() as session:
         org = organisation(session, args.name, args.sector, args.number, current_user())
-        print(f"organisation {org.id}: {terminal_text(org.name)} ({org.sector})")
+        if args.json:
+            print_json({"id": org.id, "name": org.name, "sector": org.sector, "number": org.number})
+        else:
+            print(f"organisation {org.id}: {terminal_text(org.name)} ({org.sector})")
     return 0
 
 
@@ -235,7 +252,10 @@ def handle_contract(args: argparse.Namespace) -> int:
     ledger = _open(args)
     contract_id, ids = add_contract(ledger, args.spec, args.commitments, args.ref, args.org, args.start,
                                     _config(args), args.sector)
-    print(f"contract {terminal_text(args.ref)} recorded; commitments as returns {', '.join(map(str, ids))}")
+    if args.json:
+        print_json({"contract": contract_id, "reference": args.ref, "returns": list(ids)})
+    else:
+        print(f"contract {terminal_text(args.ref)} recorded; commitments as returns {', '.join(map(str, ids))}")
     return 0
 
 
@@ -247,8 +267,8 @@ def handle_submit(args: argparse.Namespace) -> int:
     result = submit(ledger, args.file, args.org, args.period, _config(args), kind=args.kind,
                     sector=args.sector, number=args.number, contract_ref=args.contract, actor=args.by)
     if args.json:
-        print(json.dumps({"id": result.return_id, "version": result.version, "created": result.created,
-                          "total_value": result.total_value, "message": result.message}))
+        print_json({"id": result.return_id, "version": result.version, "created": result.created,
+                    "total_value": result.total_value, "message": result.message})
     else:
         print(result.return_id)
         print(f"return {result.return_id}: {terminal_text(result.message)}; counted value "
@@ -277,6 +297,12 @@ def handle_import(args: argparse.Namespace) -> int:
                                 (row.get("kind") or "").strip() or None, (row.get("sector") or "").strip() or None))
     results = submit_many(_open(args), items, _config(args), actor=args.by)
     created = sum(r.created for r in results)
+    if args.json:
+        print_json({"recorded": created, "already_recorded": len(results) - created,
+                    "returns": [{"file": str(item.path), "id": r.return_id, "version": r.version,
+                                 "created": r.created, "total_value": r.total_value}
+                                for item, r in zip(items, results)]})
+        return 0
     print(f"{created} returns recorded, {len(results) - created} already recorded")
     return 0
 
@@ -286,7 +312,10 @@ def handle_verify(args: argparse.Namespace) -> int:
     from svmodel.ledger.service import verify
 
     ret = verify(_open(args), args.id, args.by, args.level, args.reject)
-    if ret.status == "rejected":
+    if args.json:
+        print_json({"id": ret.id, "status": ret.status, "assurance": ret.assurance, "by": args.by,
+                    "reason": args.reject})
+    elif ret.status == "rejected":
         print(f"return {ret.id} rejected by {terminal_text(args.by)}: {terminal_text(args.reject)}")
     else:
         print(f"return {ret.id} verified by {terminal_text(args.by)} ({ret.assurance})")
@@ -296,14 +325,13 @@ def handle_verify(args: argparse.Namespace) -> int:
 @_errors
 def handle_returns(args: argparse.Namespace) -> int:
     from svmodel.ledger.aggregates import returns_table
-    from svmodel.results import json_safe
 
     ledger = _open(args)
     with ledger.session() as session:
         table = returns_table(session, args.status, not args.all, args.org)
     if args.json:
         table["submitted_at"] = table["submitted_at"].astype(str)
-        print(json.dumps(json_safe(table.to_dict(orient="records")), indent=2))
+        print_json(table.to_dict(orient="records"))
         return 0
     if table.empty:
         print("no returns")
@@ -321,7 +349,7 @@ def handle_audit(args: argparse.Namespace) -> int:
 
     events = audit_trail(_open(args), args.id)
     if args.json:
-        print(json.dumps(events, indent=2))
+        print_json(events)
         return 0
     for e in events:
         detail = ", ".join(f"{k}={v}" for k, v in e["detail"].items() if v not in (None, ""))
@@ -338,7 +366,7 @@ def handle_summary(args: argparse.Namespace) -> int:
     with ledger.session() as session:
         data = summary(session)
     if args.json:
-        print(json.dumps(data, indent=2))
+        print_json(data)
         return 0
     r = data["returns"]
     print(f"{data['organisations']} organisations; {r['current']} returns ({r['versions']} versions): "
@@ -353,14 +381,12 @@ def handle_summary(args: argparse.Namespace) -> int:
 @_errors
 def handle_figures(args: argparse.Namespace) -> int:
     from svmodel.ledger.aggregates import levels_label, value_table
-    from svmodel.results import json_safe
 
     ledger = _open(args)
     with ledger.session() as session:
         frame = value_table(session, by=[args.by], financial_year=args.year)
     if args.json:
-        print(json.dumps(json_safe({"by": args.by, "financial_year": args.year,
-                                    "rows": frame.to_dict(orient="records")}), indent=2))
+        print_json({"by": args.by, "financial_year": args.year, "rows": frame.to_dict(orient="records")})
         return 0
     if frame.empty:
         print("no figures")
@@ -377,6 +403,9 @@ def handle_publish(args: argparse.Namespace) -> int:
     from svmodel.ledger.site import publish
 
     written = publish(_open(args), _out(args.out), _config(args), year=args.year)
+    if args.json:
+        print_json({"written": [str(p) for p in written], "index": str(Path(args.out) / "index.html")})
+        return 0
     print(f"wrote {len(written)} files to {args.out} (open {Path(args.out) / 'index.html'})")
     return 0
 
@@ -387,6 +416,9 @@ def handle_certificate(args: argparse.Namespace) -> int:
 
     html_path, pdf_path, message = write_certificate(_open(args), args.org, args.period, _out(args.out),
                                                      _config(args), pdf=not args.no_pdf)
+    if args.json:
+        print_json({"html": str(html_path), "pdf": str(pdf_path) if pdf_path else None, "message": message})
+        return 0
     print(f"wrote {html_path}")
     if pdf_path:
         print(f"wrote {pdf_path}")
@@ -406,6 +438,11 @@ def handle_open(args: argparse.Namespace) -> int:
 def handle_load_example(args: argparse.Namespace) -> int:
     from svmodel.ledger.example import load_example
 
+    steps = []
     for line in load_example(args.db, site=args.site):
-        print(terminal_text(line))
+        steps.append(line)
+        if not args.json:
+            print(terminal_text(line))
+    if args.json:
+        print_json({"steps": steps})
     return 0

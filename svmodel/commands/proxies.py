@@ -6,10 +6,11 @@ import argparse
 
 import pandas as pd
 
-from svmodel.commands._common import UsageError, add_proxies_option, library_from_args, say
+from svmodel.commands._common import (UsageError, add_json_option, add_proxies_option,
+                                      library_from_args, print_json, say)
 from svmodel.library.deflators import PriceYearError
 from svmodel.util.formatting import money
-from svmodel.library.proxies import VALUE_TYPES
+from svmodel.library.proxies import VALUE_TYPES, Proxy
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -22,6 +23,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--show", metavar="ID", help="show one proxy with its full provenance")
     parser.add_argument("--year", metavar="YEAR", type=int, default=None,
                         help="with --show: also give the value rebased to this price year")
+    add_json_option(parser, "the matching proxies (or the one shown) with their provenance")
     add_proxies_option(parser)
     parser.set_defaults(handler=handle)
 
@@ -33,18 +35,28 @@ def handle(args: argparse.Namespace) -> int:
             proxy = library.get(args.show)
         except KeyError as exc:
             raise UsageError(exc.args[0]) from None
-        for key, value in vars(proxy).items():
-            if value not in ("", None, ()):
-                shown = ";".join(value) if isinstance(value, tuple) else value
-                say(f"{key:>13}: {shown}")
+        rebased = None
         if args.year is not None:
             try:
                 rebased = library.rebased_value(proxy.id, args.year)
             except PriceYearError as exc:
                 raise UsageError(str(exc)) from None
+        if args.json:
+            print_json({"proxy": proxy_record(proxy), "rebased": None if rebased is None else {
+                "price_year": args.year, "value": rebased, "deflator": "HM Treasury GDP deflator"}})
+            return 0
+        for key, value in vars(proxy).items():
+            if value not in ("", None, ()):
+                shown = ";".join(value) if isinstance(value, tuple) else value
+                say(f"{key:>13}: {shown}")
+        if rebased is not None:
             say(f"{'rebased':>13}: {money(rebased, 2)} in {args.year} prices (HM Treasury GDP deflator)")
         return 0
     found = library.search(args.search, args.measure, args.value_type, args.beneficiary)
+    if args.json:
+        print_json({"library_version": library.version, "matched": len(found), "total": len(library),
+                    "proxies": [proxy_record(p) for p in found]})
+        return 0
     if not found:
         say("no proxy matches")
         return 0
@@ -56,3 +68,11 @@ def handle(args: argparse.Namespace) -> int:
     say(table.to_string(index=False))
     say(f"\n{len(found)} of {len(library)} proxies; library version {library.version}")
     return 0
+
+
+def proxy_record(proxy: Proxy) -> dict[str, object]:
+    """A proxy as JSON-ready data: every field, the price year as its label (2019, 2013/14)."""
+    record = dict(vars(proxy))
+    record["price_year"] = proxy.price_year.label
+    record["measures"] = list(proxy.measures)
+    return record

@@ -1,10 +1,11 @@
 """`svmodel report FILE [FILE ...] --out DIR`: an HTML report per scenario, a portfolio roll-up, an index.
 
-Exit status: 0 when every report is done or up to date, 2 when the batch finished but some
-scenarios were invalid or failed (listed on stderr and in DIR/index.html), 1 for a usage error.
-With `--pdf`, a PDF that cannot be printed (no browser, or the browser fails) counts as a
-failed item: the HTML is still written, a notice names the reason, and the status is that of a
-partial failure.
+Exit status (svmodel.errors.ExitCode): 0 when every report is done or up to date, 4 (partial
+failure) when the batch finished but some scenarios were invalid or failed (listed on stderr and
+in DIR/index.html), 1 when none could be done or for a missing file or a value that is not
+allowed, 130 when interrupted. With `--pdf`, a PDF that cannot be printed (no browser, or the
+browser fails) counts as a failed item: the HTML is still written, a notice names the reason,
+and the status is that of a partial failure (4).
 """
 
 from __future__ import annotations
@@ -16,9 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from svmodel.commands._common import UsageError, add_proxies_option
-
-EXIT_FAILURES = 2
+from svmodel.commands._common import UsageError, add_json_option, add_proxies_option, batch_status, print_json
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -51,6 +50,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--pdf", action="store_true",
                         help="also print each report, the portfolio and the index to A4 PDF "
                              "(DIR/<report>.pdf next to its HTML) with headless Chromium")
+    add_json_option(parser, "the batch summary (counts, each report's record, the index)")
     add_proxies_option(parser)
     parser.set_defaults(handler=handle)
 
@@ -110,7 +110,15 @@ def handle(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGTERM, previous)
     counts = result.counts()
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-    print(f"{summary} in {result.seconds:.1f} s")
+    pdfs_ok, pdfs = print_pdfs(result, quiet=args.json) if args.pdf else (True, [])
+    if args.json:
+        print_json({"counts": counts, "seconds": result.seconds, "out": result.out_dir.resolve(),
+                    "index": result.index.resolve(), "summary": result.summary.resolve(),
+                    "reports": [r.to_dict() for r in result.records],
+                    "portfolio": result.portfolio.to_dict() if result.portfolio else None,
+                    **({"pdfs": [p.resolve() for p in pdfs]} if args.pdf else {})})
+    else:
+        print(f"{summary} in {result.seconds:.1f} s")
     for record in result.failed:
         where = f" (cell {record.cell}: {record.cell_source})" if record.cell is not None else ""
         first = record.message.splitlines()[0] if record.message else ""
@@ -119,11 +127,11 @@ def handle(args: argparse.Namespace) -> int:
     if result.portfolio and result.portfolio.status == "failed":
         print(f"  portfolio failed: {result.portfolio.error_name}: {result.portfolio.message}",
               file=sys.stderr)
-    print(f"index: {result.index.resolve()}")
-    failed = bool(result.failed) or (result.portfolio is not None and result.portfolio.status == "failed")
-    if args.pdf and not print_pdfs(result):
-        failed = True
-    return EXIT_FAILURES if failed else 0
+    if not args.json:
+        print(f"index: {result.index.resolve()}")
+    failed = len(result.failed) + (result.portfolio is not None and result.portfolio.status == "failed")
+    failed += not pdfs_ok
+    return batch_status(len(result.records) - len(result.failed), failed)
 
 
 def report_pages(result: Any) -> list[Path]:
@@ -137,26 +145,26 @@ def report_pages(result: Any) -> list[Path]:
     return [p for p in dict.fromkeys(pages) if p.is_file()]
 
 
-def print_pdfs(result: Any) -> bool:
+def print_pdfs(result: Any, quiet: bool = False) -> tuple[bool, list[Path]]:
     """Print every page of the batch to DIR/<page>.pdf (skipping PDFs newer than their HTML).
-    Without a browser the HTML stays written and a notice says why no PDF was made; returns
-    False when any PDF could not be written (the command then exits as for a partial failure)."""
+    Without a browser the HTML stays written and a notice says why no PDF was made. Returns
+    (every PDF written, the PDFs written); `quiet` leaves stdout to `--json`."""
     from svmodel.util.pdf import PdfError, pdf_unavailable_reason, print_to_pdf
 
     reason = pdf_unavailable_reason()
     if reason is not None:
         print(f"  no PDF written: {reason}; the HTML reports are written", file=sys.stderr)
-        return False
-    ok, written = True, 0
+        return False, []
+    ok, written = True, []
     for page in report_pages(result):
         pdf = page.with_suffix(".pdf")
         if pdf.is_file() and pdf.stat().st_mtime >= page.stat().st_mtime:
             continue
         try:
-            print_to_pdf(page, pdf)
-            written += 1
+            written.append(print_to_pdf(page, pdf))
         except PdfError as exc:
             ok = False
             print(f"  PDF failed: {page.name}: {exc}", file=sys.stderr)
-    print(f"{written} PDF(s) written")
-    return ok
+    if not quiet:
+        print(f"{len(written)} PDF(s) written")
+    return ok, written

@@ -13,7 +13,8 @@ from pathlib import Path
 import pandas as pd
 
 from svmodel.util.atomic import write_text_atomic
-from svmodel.commands._common import UsageError, add_proxies_option, library_from_args, say, say_json
+from svmodel.commands._common import (UsageError, add_json_option, add_proxies_option, library_from_args,
+                                      say, say_json)
 from svmodel.util.formatting import money, months, percent, ratio
 from svmodel.results import BREAKDOWNS, Results, calculate
 from svmodel.util.safety import csv_text
@@ -25,7 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("run", help="evaluate a scenario file and print its results",
                                    description="Evaluate a scenario file and print its results.")
     parser.add_argument("file", help="scenario YAML file")
-    parser.add_argument("--json", action="store_true", help="print the JSON results object")
+    add_json_option(parser, "the results (headline, lines, years, breakdowns, narrative)")
     parser.add_argument("--csv", metavar="DIR",
                         help="also write the result tables as CSV files into DIR")
     add_proxies_option(parser)

@@ -10,7 +10,8 @@ from typing import Any
 
 import pandas as pd
 
-from svmodel.commands._common import UsageError, add_proxies_option, library_from_args, say, say_json
+from svmodel.commands._common import (UsageError, add_json_option, add_proxies_option, library_from_args,
+                                      say, say_json)
 from svmodel.util.formatting import money, percent, ratio
 from svmodel.parameters import PARAMETERS
 from svmodel.scenario import load_scenario
@@ -63,7 +64,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              "N x (parameters + 2) model runs)")
     parser.add_argument("--top", type=lambda t: _whole(t, "top", 1), default=15, metavar="K",
                         help="rows of the tornado table to show (default 15)")
-    parser.add_argument("--json", action="store_true", help="print the JSON report object")
+    add_json_option(parser, "the analysis (one-way, switching values, Monte Carlo, Sobol')")
     add_proxies_option(parser)
     parser.set_defaults(handler=handle)
 

@@ -3,9 +3,11 @@
 `ExplorerState` holds every value a commissioner can change in the explorer (per outcome line:
 quantity, proxy value, deadweight, displacement, attribution, drop-off, duration; the discount
 schedule, rate and first-year convention; each input's amount and year). `state_results`
-turns a state into `Results` with the same engine as `svmodel run`, `compare_figures` gives the
-change from the baseline for every headline figure, and `save_variant` writes the state as a
-scenario file that passes `svmodel validate`.
+turns a state into `Results` through the same path as `svmodel run` on the file the state would
+save (`variant_scenario`: the state as file data, validated, never an unvalidated Scenario),
+`compare_figures` gives the change from the baseline for every headline figure, and
+`save_variant` writes that same data as a scenario file that passes `svmodel validate`.
+Control values are checked against the bounds of svmodel.parameters only.
 
 This module imports no widgets, Jupyter or matplotlib, so it is tested without a browser.
 
@@ -19,24 +21,19 @@ from __future__ import annotations
 import math
 import os
 import re
+import weakref
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
 
 from svmodel.errors import StateError
-from svmodel.engine import SCHEDULES, LineArrays, compute
-from svmodel.util.formatting import money, months, ratio
-from svmodel.results import Results
+from svmodel.engine import SCHEDULES
+from svmodel.util.formatting import money, months, percent, ratio
+from svmodel.results import Results, calculate
 from svmodel.parameters import ADJUSTMENTS, PARAMETERS
 from svmodel.util.inputfiles import read_bounded
 from svmodel.util.limits import MAX_YAML_BYTES
-from svmodel.scenario.schema import (
-    Discounting,
-    Scenario,
-    ScenarioError,
-    dump_scenario,
-    validate_data,
-)
+from svmodel.scenario import Scenario, ScenarioError, dump_scenario, validate_data
 
 FLAT = "flat"
 """The discounting choice meaning "a flat rate" (the other choices are schedule names)."""
@@ -99,11 +96,17 @@ class ExplorerState:
         return replace(self, inputs=tuple(inputs))
 
 
+def shown_value(line: Any) -> float:
+    """A line's proxy value as the explorer's control shows it: in the scenario's prices and
+    positive; a disbenefit (issue 14) keeps its flag, which makes the value count negative."""
+    return -line.unit_value if getattr(line, "disbenefit", False) else line.unit_value
+
+
 def state_from_scenario(scenario: Scenario) -> ExplorerState:
     """The baseline state: the scenario's own values, proxy values rebased to its price year."""
     rate = scenario.discount_rate
     return ExplorerState(
-        lines=tuple(LineState(id=l.id, quantity=l.quantity, unit_value=l.unit_value,
+        lines=tuple(LineState(id=l.id, quantity=l.quantity, unit_value=shown_value(l),
                               deadweight=l.deadweight, displacement=l.displacement,
                               attribution=l.attribution, drop_off=l.drop_off,
                               duration=l.duration) for l in scenario.lines),
@@ -119,66 +122,90 @@ def _finite(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def check_state(scenario: Scenario, state: ExplorerState) -> None:
-    """Raise StateError naming every control whose value is outside its allowed range.
+@dataclass(frozen=True)
+class ControlProblem:
+    """A control value that cannot be used: `control` names the control (`line:<id>:<field>`,
+    `input:<index>:<amount|year>`, `inputs`, `schedule`, `rate` or `outcomes`), `where` is the
+    human description shown with the message."""
 
-    The ranges are those of the scenario file (docs/reference/contracts.md), so a state that passes
-    here also saves as a valid file.
-    """
-    problems: list[tuple[str, str]] = []
+    control: str
+    where: str
+    message: str
+
+
+def state_problems(scenario: Scenario, state: ExplorerState) -> list[ControlProblem]:
+    """Every control whose value is outside its allowed range (svmodel.parameters bounds)."""
+    problems: list[ControlProblem] = []
     base_ids = [l.id for l in scenario.lines]
     if [l.id for l in state.lines] != base_ids:
-        problems.append(("outcomes", "the explorer's lines do not match the scenario's outcome lines"))
+        problems.append(ControlProblem("outcomes", "outcomes",
+                                       "the explorer's lines do not match the scenario's outcome lines"))
     if len(state.inputs) != len(scenario.model.inputs):
-        problems.append(("inputs", "the explorer's inputs do not match the scenario's inputs"))
+        problems.append(ControlProblem("inputs", "inputs", "the explorer's inputs do not match the scenario's inputs"))
     for line in state.lines:
         for field_name, parameter in LINE_CONTROLS.items():
             message = PARAMETERS[parameter].problem(getattr(line, field_name))
             if message:
-                problems.append((f"outcome {line.id} {PARAMETERS[parameter].label.lower()}", message))
+                problems.append(ControlProblem(f"line:{line.id}:{field_name}",
+                                               f"outcome {line.id} {PARAMETERS[parameter].label.lower()}", message))
     for index, item in enumerate(state.inputs):
         for parameter in ("amount", "year"):
             message = PARAMETERS[parameter].problem(getattr(item, parameter))
             if message:
-                problems.append((f"input {index + 1} {parameter}", message))
+                problems.append(ControlProblem(f"input:{index}:{parameter}", f"input {index + 1} {parameter}",
+                                               message))
+    for base, line in zip(scenario.lines, state.lines):
+        if getattr(base, "origin", "") == "series" and base.id == line.id and _finite(line.unit_value) \
+                and not _same(line.unit_value, shown_value(base)):
+            problems.append(ControlProblem(f"line:{line.id}:unit_value", f"outcome {line.id} proxy value",
+                                           f"the value comes year by year from the series "
+                                           f"{base.proxy_name}; it cannot be changed here"))
     if state.inputs and all(_finite(i.amount) for i in state.inputs) and sum(i.amount for i in state.inputs) == 0:
-        problems.append(("inputs", "the inputs total £0: the SROI ratio (value / inputs) is undefined"))
+        problems.append(ControlProblem("inputs", "inputs",
+                                       "the inputs total £0: the SROI ratio (value / inputs) is undefined"))
     if state.schedule not in SCHEDULE_CHOICES:
-        problems.append(("discounting", f"{state.schedule!r} is not allowed; expected one of "
-                                        f"{', '.join(SCHEDULE_CHOICES)}"))
+        problems.append(ControlProblem("schedule", "discounting", f"{state.schedule!r} is not allowed; expected "
+                                                                 f"one of {', '.join(SCHEDULE_CHOICES)}"))
     elif state.schedule == FLAT and not PARAMETERS["discount_rate"].contains(state.rate):
-        problems.append(("discount rate", PARAMETERS["discount_rate"].problem(state.rate)))
+        problems.append(ControlProblem("rate", "discount rate", PARAMETERS["discount_rate"].problem(state.rate)))
+    return problems
+
+
+def check_state(scenario: Scenario, state: ExplorerState) -> None:
+    """Raise StateError naming every control whose value is outside its allowed range.
+
+    The ranges are those of the scenario file (svmodel.parameters), so a state that passes here
+    also saves as a valid file.
+    """
+    problems = state_problems(scenario, state)
     if problems:
-        raise StateError(problems)
+        raise StateError([(p.where, p.message) for p in problems])
 
 
 # --------------------------------------------------------------------------- evaluation
+def variant_scenario(scenario: Scenario, state: ExplorerState) -> Scenario:
+    """The scenario with the explorer's control values, validated like a file (issue 11).
+
+    The state becomes file data (`state_to_data`, the data `save_variant` writes) and goes
+    through `validate_data`, so the variant is a real, validated Scenario: its figures are those
+    of the file the explorer would save, and no field is left unchecked. It costs about a
+    millisecond per line (benchmarks/bench_explorer.py). Raises StateError for a control outside
+    its bounds and ScenarioError for data that does not validate.
+    """
+    data = state_to_data(scenario, state)
+    base_dir = scenario.path.parent if scenario.path is not None else None
+    filename = str(scenario.path) if scenario.path is not None else "<explorer variant>"
+    return validate_data(data, scenario.library, filename, base_dir=base_dir, path=scenario.path)
+
+
 def state_results(scenario: Scenario, state: ExplorerState) -> Results:
     """Results for the scenario with the explorer's control values: the state-to-result function.
 
-    Uses the engine directly on the changed values (no file round trip), so it takes well under
-    a millisecond per line; the Results it returns carry lines and a model updated to the state,
-    so tables, breakdowns and charts describe the variant, not the baseline.
+    Evaluates the validated variant (`variant_scenario`) with `svmodel.results.calculate`, the
+    function behind `svmodel run`, so tables, breakdowns and charts describe the variant.
     References: SROI Guide (2012) stages 4-5; docs/conventions.md.
     """
-    check_state(scenario, state)
-    lines = tuple(
-        replace(base, quantity=float(s.quantity), unit_value=float(s.unit_value),
-                deadweight=float(s.deadweight), displacement=float(s.displacement),
-                attribution=float(s.attribution), drop_off=float(s.drop_off), duration=int(s.duration))
-        for base, s in zip(scenario.lines, state.lines)
-    )
-    model = scenario.model
-    inputs = [i.model_copy(update={"amount": float(s.amount), "year": int(s.year)})
-              for i, s in zip(model.inputs, state.inputs)]
-    discounting = Discounting.model_construct(rate=state.discount_rate,
-                                              first_year_discounted=bool(state.first_year_discounted))
-    variant = replace(scenario, lines=lines,
-                      model=model.model_copy(update={"inputs": inputs, "discounting": discounting}))
-    engine = compute(LineArrays.from_lines(lines), [float(i.amount) for i in state.inputs],
-                     [int(i.year) for i in state.inputs], rate=state.discount_rate,
-                     first_year_discounted=bool(state.first_year_discounted))
-    return Results(scenario=variant, engine=engine)
+    return calculate(variant_scenario(scenario, state))
 
 
 @dataclass(frozen=True)
@@ -262,24 +289,72 @@ def side_by_side(scenario: Scenario, variants: dict[str, ExplorerState]) -> list
     return rows
 
 
-def changed_fields(scenario: Scenario, state: ExplorerState) -> list[str]:
-    """Human-readable list of the controls that differ from the baseline."""
+def control_text(field_name: str, value: float | str) -> str:
+    """A control value as the explorer shows it: percentages for fractions and rates ("30%"),
+    pounds for amounts and proxy values, whole years for durations and years."""
+    if isinstance(value, str):  # a discount schedule name
+        return dict(SCHEDULE_NAMES).get(value, value)
+    parameter = PARAMETERS[LINE_CONTROLS.get(field_name, field_name)]
+    if parameter.percent_text:
+        return percent(value, 1).replace(".0%", "%")
+    if parameter.kind == "money":
+        return money(value, 2).replace(".00", "")
+    return f"{value:,.6g}"
+
+
+#: Names of the discounting choices in the change log and the exports.
+SCHEDULE_NAMES = ((FLAT, "a flat rate"), ("green_book", "the Green Book schedule"),
+                  ("green_book_health", "the Green Book health schedule"))
+
+
+@dataclass(frozen=True)
+class ControlChange:
+    """One control that differs from the baseline (for the change log and the exports)."""
+
+    item: str  # line id, "input 1" or "discounting"
+    field: str  # the scenario field name, e.g. deadweight, amount, rate
+    label: str  # its human label
+    baseline: float | str | bool
+    value: float | str | bool
+
+    @property
+    def text(self) -> str:
+        if isinstance(self.value, bool):
+            return f"{self.item} {self.label.lower()}: {'yes' if self.baseline else 'no'} -> " \
+                   f"{'yes' if self.value else 'no'}"
+        return (f"{self.item} {self.label.lower()}: {control_text(self.field, self.baseline)} -> "
+                f"{control_text(self.field, self.value)}")
+
+
+def control_changes(scenario: Scenario, state: ExplorerState) -> list[ControlChange]:
+    """Every control that differs from the baseline, with both values."""
     base = state_from_scenario(scenario)
-    out = []
+    out: list[ControlChange] = []
     for before, now in zip(base.lines, state.lines):
         for name in LINE_FIELDS:
             if not _same(getattr(before, name), getattr(now, name)):
-                out.append(f"{now.id}.{name}: {getattr(before, name):g} -> {getattr(now, name):g}")
+                label = "Proxy value" if name == "unit_value" else PARAMETERS[LINE_CONTROLS[name]].label
+                out.append(ControlChange(now.id, name, label, getattr(before, name), getattr(now, name)))
     for index, (before, now) in enumerate(zip(base.inputs, state.inputs)):
         for name in ("amount", "year"):
             if not _same(getattr(before, name), getattr(now, name)):
-                out.append(f"inputs[{index}].{name}: {getattr(before, name):g} -> {getattr(now, name):g}")
-    if base.discount_rate != state.discount_rate:
-        out.append(f"discounting.rate: {base.discount_rate} -> {state.discount_rate}")
+                out.append(ControlChange(f"input {index + 1}", name, PARAMETERS[name].label,
+                                         getattr(before, name), getattr(now, name)))
+    if base.schedule != state.schedule:
+        out.append(ControlChange("discounting", "schedule", "Schedule", base.schedule, state.schedule))
+    if state.schedule == FLAT and not _same(base.rate, state.rate):
+        out.append(ControlChange("discounting", "discount_rate", PARAMETERS["discount_rate"].label,
+                                 base.rate, state.rate))
     if base.first_year_discounted != state.first_year_discounted:
-        out.append(f"discounting.first_year_discounted: {base.first_year_discounted} -> "
-                   f"{state.first_year_discounted}")
+        out.append(ControlChange("discounting", "first_year_discounted", "First year discounted",
+                                 base.first_year_discounted, state.first_year_discounted))
     return out
+
+
+def changed_fields(scenario: Scenario, state: ExplorerState) -> list[str]:
+    """Human-readable list of the controls that differ from the baseline, in the controls' own
+    units (e.g. "wellbeing deadweight: 25% -> 60%")."""
+    return [change.text for change in control_changes(scenario, state)]
 
 
 def _same(a: float, b: float) -> bool:
@@ -296,7 +371,7 @@ def state_to_data(scenario: Scenario, state: ExplorerState, name: str | None = N
     paths are rewritten relative to `target`'s folder so they still resolve after saving.
     """
     check_state(scenario, state)
-    data = scenario.to_dict()
+    data = _plain_copy(_file_data(scenario))
     if name:
         data["name"] = name
     data["discounting"] = {"rate": state.discount_rate,
@@ -318,24 +393,66 @@ def state_to_data(scenario: Scenario, state: ExplorerState, name: str | None = N
         for adj in ADJUSTMENTS:
             outcome[adj] = _plain(getattr(s, adj))
         outcome["duration"] = int(s.duration)
-        if not _same(s.unit_value, line.unit_value):
+        if not _same(s.unit_value, shown_value(line)):
             was = (f"proxy {line.proxy_id}" if line.proxy_id else "an inline value")
             outcome.pop("proxy", None)
+            growth = (outcome.get("value_by_year") or {}).get("real_growth")
+            # a value with real growth (issue 14) is shown in the line's start year: the file
+            # holds its price-year amount, which grows (1 + g) a year to the start year
+            amount = s.unit_value / (1.0 + growth) ** (line.start_year - 1) if growth else s.unit_value
             outcome["value"] = {
-                "amount": _plain(s.unit_value),
+                "amount": _plain(amount),
                 "price_year": scenario.price_year,
                 "source": (f"{line.source} (value changed in the scenario explorer from "
-                           f"{money(line.unit_value, 2)} in {scenario.price_year} prices, {was})"),
+                           f"{money(shown_value(line), 2)} in {scenario.price_year} prices, {was})"),
                 "unit": line.unit, "url": line.url, "licence": line.licence,
                 "value_type": line.value_type if line.value_type in ("fiscal", "economic", "social") else "social",
                 "beneficiary": line.beneficiary,
             }
+    data = _ordered(data, SCENARIO_ORDER)
+    data["outcomes"] = [_ordered(outcome, OUTCOME_ORDER) for outcome in data["outcomes"]]
     packs = data.get("proxies")
     if packs and scenario.path is not None:
         source_dir = scenario.path.parent.resolve()
         target_dir = (target.parent if target is not None else source_dir).resolve()
         data["proxies"] = [os.path.relpath(source_dir / p, target_dir) for p in packs]
     return data
+
+
+#: Keys written first, in this order, so a saved variant reads like a hand-written file: what it
+#: is, then the words (narrative), then the numbers; every other key follows in the model's order.
+SCENARIO_ORDER = ("svmodel", "name", "organisation", "description", "kind", "price_year", "scope",
+                  "stakeholders", "materiality", "limitations")
+OUTCOME_ORDER = ("id", "stakeholder", "outcome", "measure", "indicator", "description", "output", "change",
+                 "evidence", "reasons")
+
+
+def _ordered(data: dict[str, Any], first: tuple[str, ...]) -> dict[str, Any]:
+    return {**{k: data[k] for k in first if k in data}, **{k: v for k, v in data.items() if k not in first}}
+
+
+_FILE_DATA: dict[int, tuple["weakref.ref[Scenario]", dict[str, Any]]] = {}
+
+
+def _file_data(scenario: Scenario) -> dict[str, Any]:
+    """`scenario.to_dict()`, computed once per opened scenario (a Scenario is immutable); the
+    entry goes when the scenario is garbage-collected."""
+    key = id(scenario)
+    entry = _FILE_DATA.get(key)
+    if entry is not None and entry[0]() is scenario:
+        return entry[1]
+    data = scenario.to_dict()
+    _FILE_DATA[key] = (weakref.ref(scenario, lambda _: _FILE_DATA.pop(key, None)), data)
+    return data
+
+
+def _plain_copy(value: Any) -> Any:
+    """A copy of plain file data (dicts, lists, scalars): much faster than copy.deepcopy."""
+    if isinstance(value, dict):
+        return {k: _plain_copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain_copy(v) for v in value]
+    return value
 
 
 def _plain(value: float) -> float | int:
@@ -416,8 +533,9 @@ def save_variant(scenario: Scenario, state: ExplorerState, path: str | os.PathLi
 
 
 __all__ = [
-    "ExplorerState", "FLAT", "HeadlineFigure", "InputState", "LineState", "SCHEDULE_CHOICES",
-    "ScenarioError", "StateError", "changed_fields", "check_state", "compare_figures",
-    "default_save_path", "state_results", "line_changes", "save_variant", "side_by_side",
-    "state_from_scenario", "state_to_data",
+    "ControlChange", "ControlProblem", "ExplorerState", "FLAT", "HeadlineFigure", "InputState",
+    "LineState", "SCHEDULE_CHOICES", "ScenarioError", "StateError", "changed_fields", "check_state",
+    "compare_figures", "control_changes", "control_text", "default_save_path", "line_changes",
+    "save_variant", "side_by_side", "state_from_scenario", "state_problems", "state_results",
+    "shown_value", "state_to_data", "variant_scenario",
 ]

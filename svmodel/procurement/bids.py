@@ -20,7 +20,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from svmodel.parameters import PARAMETERS
 from svmodel.util.inputfiles import read_bounded
@@ -35,6 +35,69 @@ FIXED_COLUMNS = ("bidder", "measure", "unit")
 OPTIONAL_COLUMNS = ("measure_name", "valued_as", "target", "evidence_expected", "bidder_deadweight",
                     "bidder_attribution", "beneficiaries", "description", "evidence", "confidence")
 RESPONSE_SHEET = "Response"
+
+
+def _yours(name: str) -> str:
+    """A bidder's own estimate of a registry parameter: "Your deadweight (%)"."""
+    p = PARAMETERS[name]
+    return f"Your {p.label.lower()} ({p.unit})" if p.unit else f"Your {p.label.lower()}"
+
+
+#: The response form's column headings as bidders see them (issue 15: human words, no internal
+#: names); `year_N` columns are headed "Year N quantity". Forms with the internal names as
+#: headings (written before these headings existed) read exactly the same.
+HEADINGS: dict[str, str] = {
+    "bidder": "Your organisation",
+    "measure": "Measure code",
+    "measure_name": "What the measure counts",
+    "unit": "Unit",
+    "valued_as": "How the buyer values one unit",
+    "target": "Buyer's target (whole contract)",
+    "evidence_expected": "Evidence the buyer expects",
+    "bidder_deadweight": _yours("deadweight"),
+    "bidder_attribution": _yours("attribution"),
+    "beneficiaries": "Who benefits",
+    "description": "What you will do",
+    "evidence": "Your evidence",
+    "confidence": "Your confidence (high, medium or low)",
+}
+
+
+def heading(column: str) -> str:
+    """The human heading of a response-form column (`year_3` -> "Year 3 quantity")."""
+    match = re.fullmatch(r"year_(\d+)", column)
+    return f"Year {match.group(1)} quantity" if match else HEADINGS.get(column, column)
+
+
+def canonical_column(name: str) -> str:
+    """A normalised heading mapped back to the form's column name: "your_deadweight" ->
+    "bidder_deadweight", "year_2_quantity" -> "year_2"; anything else unchanged."""
+    match = re.fullmatch(r"year_?(\d+)(_quantity)?", name)
+    if match:
+        return f"year_{match.group(1)}"
+    return name if name in HEADINGS else _BY_HEADING.get(name, name)
+
+
+def _normalised(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.strip().lower()).strip("_")
+
+
+_BY_HEADING = {_normalised(h): c for c, h in HEADINGS.items()}
+
+
+def response_table(table: "Table") -> "Table":
+    """`table` with human headings renamed to the form's column names (a heading the form does
+    not know is kept as it is; two headings meaning one column keep the first)."""
+    columns = tuple(canonical_column(c) for c in table.columns)
+    if columns == table.columns:
+        return table
+    rows = []
+    for r in table.rows:
+        cells: dict[str, Any] = {}
+        for key, value in r.cells.items():
+            cells.setdefault(canonical_column(key), value)
+        rows.append(Row(r.number, cells))
+    return Table(table.path, columns, tuple(rows), table.sheet)
 
 
 @dataclass(frozen=True)
@@ -262,9 +325,11 @@ def _year_columns(table: Table, spec: TenderSpec, problems: list[Problem]) -> li
     missing = [c for c in (*FIXED_COLUMNS, *years) if c not in table.columns]
     if missing:
         problems.append(Problem(str(table.path), "header" + (f" (sheet {table.sheet})" if table.sheet else ""),
-                                f"missing column(s) {', '.join(missing)}; the response form for this "
-                                f"{spec.years}-year contract has bidder, measure, unit and "
-                                f"{years[0]}..{years[-1]} (write one with `svmodel tender template`)"))
+                                f"missing column(s) {', '.join(missing)} (headed "
+                                f"{', '.join(repr(heading(c)) for c in missing)} on the form); the response "
+                                f"form for this {spec.years}-year contract has {heading('bidder')!r}, "
+                                f"{heading('measure')!r}, {heading('unit')!r} and {heading(years[0])!r}.."
+                                f"{heading(years[-1])!r} (write one with `svmodel tender template`)"))
     return years
 
 
@@ -358,7 +423,7 @@ def parse_bid(table: Table, spec: TenderSpec) -> Bid:
 
 def read_bid(path: str | os.PathLike[str], spec: TenderSpec) -> Bid:
     """Read and check one bidder's response form; raise TenderError naming file and row."""
-    return parse_bid(read_table(path), spec)
+    return parse_bid(response_table(read_table(path)), spec)
 
 
 def internal_problem(path: str | os.PathLike[str], exc: BaseException) -> Problem:
@@ -374,25 +439,37 @@ class BidFailure:
     problems: tuple[Problem, ...]
 
 
-def read_bids(paths: Iterable[str | os.PathLike[str]], spec: TenderSpec) -> tuple[list[Bid], list[BidFailure]]:
+def read_bids(paths: Iterable[str | os.PathLike[str]], spec: TenderSpec,
+              progress: Callable[[str | os.PathLike[str]], None] | None = None
+              ) -> tuple[list[Bid], list[BidFailure]]:
     """Read every bid; a file that fails is reported and the others are still read.
 
-    Two files from the same bidder name are a failure of the second file."""
+    Two files from the same bidder name are a failure of the second file. `progress`, if
+    given, is called with each file's path once it has been read (or has failed)."""
     bids: list[Bid] = []
     failures: list[BidFailure] = []
     for path in paths:
         try:
-            bid = read_bid(path, spec)
-        except TenderError as exc:
-            failures.append(BidFailure(Path(path), tuple(exc.problems)))
-            continue
-        except Exception as exc:  # noqa: BLE001 - one file's fault must not stop the other bids
-            failures.append(BidFailure(Path(path), (internal_problem(path, exc),)))
-            continue
-        clash = next((b for b in bids if b.bidder.casefold() == bid.bidder.casefold()), None)
-        if clash is not None:
-            failures.append(BidFailure(Path(path), (Problem(str(path), "bidder",
-                f"bidder {bid.bidder!r} already has a bid ({clash.path}); one bid per bidder"),)))
-            continue
-        bids.append(bid)
+            _read_one(path, spec, bids, failures)
+        finally:
+            if progress is not None:
+                progress(path)
     return bids, failures
+
+
+def _read_one(path: str | os.PathLike[str], spec: TenderSpec, bids: list[Bid], failures: list[BidFailure]) -> None:
+    """Read one bid into `bids`, or its problems into `failures`."""
+    try:
+        bid = read_bid(path, spec)
+    except TenderError as exc:
+        failures.append(BidFailure(Path(path), tuple(exc.problems)))
+        return
+    except Exception as exc:  # noqa: BLE001 - one file's fault must not stop the other bids
+        failures.append(BidFailure(Path(path), (internal_problem(path, exc),)))
+        return
+    clash = next((b for b in bids if b.bidder.casefold() == bid.bidder.casefold()), None)
+    if clash is not None:
+        failures.append(BidFailure(Path(path), (Problem(str(path), "bidder",
+            f"bidder {bid.bidder!r} already has a bid ({clash.path}); one bid per bidder"),)))
+        return
+    bids.append(bid)

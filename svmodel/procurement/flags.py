@@ -33,6 +33,24 @@ FLAG_CODES: dict[str, str] = {
 }
 
 
+#: Each flag in plain words, for panels and spreadsheets (the codes stay in JSON and CSV).
+FLAG_TITLES: dict[str, str] = {
+    "share_of_contract": "Too large for the contract",
+    "above_target": "Far above the buyer's target",
+    "above_other_bids": "Far above the other bids",
+    "no_adjustment": "No deadweight or attribution taken off",
+    "no_evidence": "No evidence offered",
+    "contract_fee": "Contract fee counted as social value",
+    "ordinary_business": "Ordinary business counted as social value",
+    "double_counting": "Possibly counted twice",
+}
+
+
+def flag_title(code: str) -> str:
+    """The flag's name in plain words (the code itself if it is not a known flag)."""
+    return FLAG_TITLES.get(code, code.replace("_", " "))
+
+
 def _mentions(text: str, terms: Sequence[str]) -> list[str]:
     lowered = re.sub(r"\s+", " ", text.lower())
     return [t for t in terms if t.strip() and t.strip().lower() in lowered]

@@ -13,17 +13,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Callable, Sequence
 
 from svmodel.util.atomic import write_text_atomic
 from svmodel.util.formatting import money, percent
 from svmodel.procurement import charts
 from svmodel.procurement.scoring import Evaluation, evaluate_files
 from svmodel.procurement.types import qty
-from svmodel.procurement.flags import FLAG_CODES
+from svmodel.procurement.flags import FLAG_CODES, flag_title
 from svmodel.procurement.monitoring import Monitoring, monitor_files
 from svmodel.procurement.errors import TenderError
-from svmodel.procurement.spec import load_spec
+from svmodel.procurement.spec import TenderSpec, load_spec
 from svmodel.util.safety import escape_html
 from svmodel.report.html import Html, bullet_list, cards, figure, paragraph, section, table, wrap
 
@@ -85,15 +85,15 @@ class TenderReport:
 
     def charts(self) -> Html:
         return section("Charts",
-                       figure(charts.social_value_by_bid(self.evaluation), "Social value per bid, log scale",
-                              "Gross, claimed, buyer-adjusted and scored present value per bid; the dashed "
-                              "line is the plausibility limit set in the specification."),
+                       figure(charts.social_value_by_bid(self.evaluation), "Social value per bid",
+                              "Gross, claimed, buyer-adjusted and scored present value per bid (linear "
+                              "scale); the dashed line is the plausibility limit set in the specification."),
                        figure(charts.weighted_scores(self.evaluation), "Weighted scores per bid",
                               "Price, quality and social value points (out of 100)."))
 
     def flags(self) -> Html:
-        rows = self.evaluation.flags_table().to_dict(orient="records")
-        legend = bullet_list([f"{code}: {text}" for code, text in FLAG_CODES.items()])
+        rows = [{**r, "code": flag_title(r["code"])} for r in self.evaluation.flags_table().to_dict(orient="records")]
+        legend = bullet_list([f"{flag_title(code)}: {text}" for code, text in FLAG_CODES.items()])
         if not rows:
             return section("Plausibility flags", paragraph("No flags were raised."), legend)
         return section("Plausibility flags", table(rows, [("bidder", "Bidder"), ("code", "Flag"),
@@ -170,11 +170,12 @@ class TenderReport:
         return wrap(paragraph(f"Evaluation written to {path}."))
 
 
-def build(spec: str, bids: Sequence[str], scores: str = "", commitments: str = "",
-          delivery: Sequence[str] = ()) -> TenderReport:
-    """Read the specification, evaluate the bids and, if given, monitor delivery."""
-    tender = load_spec(spec)
-    evaluation = evaluate_files(tender, bids, scores or None)
+def build(spec: str | TenderSpec, bids: Sequence[str], scores: str = "", commitments: str = "",
+          delivery: Sequence[str] = (), progress: Callable[[Any], None] | None = None) -> TenderReport:
+    """Read the specification (a path, or a loaded `TenderSpec`), evaluate the bids and, if
+    given, monitor delivery. `progress` is called once per bid file read."""
+    tender = spec if isinstance(spec, TenderSpec) else load_spec(spec)
+    evaluation = evaluate_files(tender, bids, scores or None, progress)
     monitoring, problems = None, ()
     if commitments and delivery:
         try:

@@ -28,7 +28,7 @@ import math
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import pandas as pd
 
@@ -38,7 +38,7 @@ from svmodel.results import json_safe
 from svmodel.procurement.bids import (Bid, BidFailure, CellError, internal_problem, parse_quantity,
                                       read_bids, read_table)
 from svmodel.procurement.errors import Problem, TenderError
-from svmodel.procurement.flags import flag_bids
+from svmodel.procurement.flags import flag_bids, flag_title
 from svmodel.procurement.spec import TenderSpec
 from svmodel.procurement.types import BidResult, LineValue, qty
 from svmodel.procurement.valuation import (NONE, Adjustments, buyer_adjustments, present_value,
@@ -253,9 +253,11 @@ def evaluate_bids(spec: TenderSpec, bids: Sequence[Bid], failures: Sequence[BidF
 
 
 def evaluate_files(spec: TenderSpec, paths: Iterable[str | os.PathLike[str]],
-                   scores_path: str | os.PathLike[str] | None = None) -> Evaluation:
-    """Read the bid files (failures kept apart), read optional scores, evaluate."""
-    bids, failures = read_bids(paths, spec)
+                   scores_path: str | os.PathLike[str] | None = None,
+                   progress: Callable[[str | os.PathLike[str]], None] | None = None) -> Evaluation:
+    """Read the bid files (failures kept apart), read optional scores, evaluate. `progress` is
+    called once per bid file read (svmodel.procurement.bids.read_bids)."""
+    bids, failures = read_bids(paths, spec, progress)
     scores, scores_failure = None, None
     if scores_path:
         try:
@@ -348,7 +350,8 @@ def summary(evaluation: Evaluation) -> str:
             out.append(f"   {l.measure:<4} {qty(l.total_quantity):>12} {l.unit}{basis}: gross {money(l.gross)}, "
                        f"claimed {money(l.claimed)}, adjusted {money(l.adjusted)}, scored {money(l.scored)}{extra}")
         for f in bid.flags:
-            out.append(f"   FLAG {f.code}" + (f" {f.measure}" if f.measure else "") + f": {f.message}")
+            out.append(f"   FLAG {flag_title(f.code)}" + (f" ({f.measure})" if f.measure else "")
+                       + f": {f.message} [{f.code}]")
     if evaluation.failures:
         out += ["", "Bids that could not be read (not ranked)"]
         for failure in evaluation.failures:

@@ -270,6 +270,14 @@ class ResolvedMeasure:
         return (f"{self.proxy_id}: GBP {self.rebased_proxy_value:,.2f} {self.proxy_unit.lower()}{per} "
                 f"= GBP {self.unit_value:,.2f} per unit ({price_year} prices)")
 
+    def valued_for_bidders(self, price_year: int) -> str:
+        """`valued_as` for the bidder's form: the proxy's name and unit, not its internal id."""
+        if self.basis != "proxy":
+            return self.valued_as(price_year)
+        per = f" x {self.units_per_unit:g} {self.proxy_unit.lower()} per unit" if self.units_per_unit != 1 else ""
+        return (f"{self.proxy_name}: GBP {self.rebased_proxy_value:,.2f} {self.proxy_unit.lower()}{per}. "
+                f"One unit ({self.unit}) is valued at GBP {self.unit_value:,.2f} ({price_year} prices)")
+
 
 @dataclass(frozen=True)
 class TenderSpec:

@@ -1,8 +1,8 @@
-"""Scenario files: load YAML safely, validate against the version 1 contract, normalise.
+"""The scenario file contract, version 1: its field types and pydantic models.
 
-Validation is all or nothing: a file either yields a complete `Scenario` or a
-`ScenarioError` listing every problem found, each naming the file, the line where known,
-the field path (``outcomes[2].deadweight``), the value and what is allowed.
+Every bound comes from the parameter registry (svmodel.parameters); `ALLOWED` says in words
+what each field accepts, for error messages. Loading and validation as a whole live in
+svmodel.scenario.loading; the resolved lines in svmodel.scenario.resolved.
 
 References: SROI Guide (2012) stages 2-4 (inputs, outcomes, indicators, proxies, deadweight,
 displacement, attribution, drop-off, duration); docs/reference/contracts.md (the file contract).
@@ -10,41 +10,28 @@ displacement, attribution, drop-off, duration); docs/reference/contracts.md (the
 
 from __future__ import annotations
 
-import difflib
-import hashlib
 import math
-import os
-from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
-    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
-from svmodel.util.atomic import write_text_atomic
-from svmodel.scenario.double_counting import double_counting
 from svmodel.parameters import ADJUSTMENTS, FRACTIONS, PARAMETERS, fraction_from_text
 from svmodel.library.deflators import PriceYear, PriceYearError
-from svmodel.scenario.uncertainty_spec import UncertaintySpec, parse_uncertainty
-from svmodel.scenario.double_counting import Overlap, cross_family_overlaps
+from svmodel.scenario.double_counting import Overlap
 from svmodel.lm3 import Lm3Section
-from svmodel.library.proxies import Proxy, ProxyLibrary, ProxyLibraryError, default_library
-from svmodel.scenario.problems import Problem, ScenarioError, fields_map, problem_at, raw_at, translate
-from svmodel.util.yamlio import Path_, YamlProblem, format_path, load_yaml
-from svmodel.util.inputfiles import read_bounded
-from svmodel.util.limits import MAX_INPUTS, MAX_MONEY, MAX_OUTCOMES, MAX_PROXY_PACKS, MAX_YAML_BYTES, MAX_YEAR
+from svmodel.library.proxies import ProxyLibrary
+from svmodel.util.limits import MAX_INPUTS, MAX_MONEY, MAX_OUTCOMES, MAX_YEAR
 from svmodel.scenario.cohort import CohortFunnel
-from svmodel.scenario.narrative import OutcomeNarrative, ScenarioNarrative, drop_empty_narrative
+from svmodel.scenario.narrative import OutcomeNarrative, ScenarioNarrative
 
 #: Longest multi-year programme a cohort funnel may list (issue 14).
 MAX_PROGRAMME_YEARS = 50
@@ -90,7 +77,7 @@ ALLOWED: dict[str, str] = {
     "agency": "an agency id from the controlled list (see docs/business-case.md)",
     "cashable": "the share of a fiscal saving that is cashable: " + PARAMETERS["deadweight"].allowed,
     "cashable_from_year": "the outcome year from which the saving is cashable: " + PARAMETERS["start_year"].allowed,
-    "grade": "a GMCA confidence grade, a whole number from 1 (best evidence) to 6",
+    "grade": "a GMCA confidence grade: " + PARAMETERS["grade"].allowed + " (1 = best evidence)",
     "discount_schedule": "standard or health (Green Book health schedule for this line)",
     "value_by_year": "a mapping: {series: desnz_carbon, scenario: low|central|high, first_year: 2026} or {real_growth: 0.02, source: ...}",
     "conventions": "one of svuk_2012 (default), green_book_2022, green_book_2026, gmca_cba_2014",
@@ -100,7 +87,7 @@ ALLOWED: dict[str, str] = {
     "type": "capital, revenue or in_kind",
     "applies_to": "capital (default) or all",
     "category": "an optimism bias category, e.g. standard_buildings",
-    "uplift": "a fraction such as 0.41",
+    "uplift": PARAMETERS["optimism_bias_uplift"].allowed,
     "include_transfers": "false (default: transfer payments are fiscal only, outside the total) or true",
     # issue 16
     "local_share": PARAMETERS["local_share"].allowed + " (1 = all the benefit stays in the area)",
@@ -214,6 +201,7 @@ Text = Annotated[str, Field(min_length=1)]
 Quantity = Annotated[float, BeforeValidator(_number), _bounded("quantity")]
 Money = Annotated[float, BeforeValidator(_number), _bounded("amount")]
 ProxyValue = Annotated[float, BeforeValidator(_number), _bounded("value")]
+Grade = Annotated[int, _bounded("grade")]  # GMCA confidence grade (issue 14)
 
 
 def _library(info: ValidationInfo) -> ProxyLibrary:
@@ -365,7 +353,7 @@ class ValueByYear(_Strict):
     series: str | None = None
     scenario: Literal["low", "central", "high"] = "central"
     first_year: int | None = None
-    real_growth: Annotated[float, BeforeValidator(_fraction), Field(ge=-0.5, le=0.5)] | None = None
+    real_growth: Annotated[float, BeforeValidator(_fraction), _bounded("real_growth")] | None = None
     source: str = ""
 
     @model_validator(mode="after")
@@ -393,7 +381,7 @@ class BusinessCaseOutcome(_Strict):
     agency: str | None = None
     cashable: Fraction | None = None
     cashable_from_year: Annotated[Years, _bounded("start_year")] = 1
-    grade: Annotated[int, Field(ge=1, le=6)] | None = None
+    grade: Grade | None = None
     discount_schedule: Literal["standard", "health"] = "standard"
     value_by_year: ValueByYear | None = None
 
@@ -514,7 +502,7 @@ class OptimismBias(_Strict):
     its source (HM Treasury supplementary guidance, Mott MacDonald 2002)."""
 
     category: str | None = None
-    uplift: Annotated[float, BeforeValidator(_fraction), Field(ge=0, le=10)] | None = None
+    uplift: Annotated[float, BeforeValidator(_fraction), _bounded("optimism_bias_uplift")] | None = None
     source: str = ""
     applies_to: Literal["capital", "all"] = "capital"
 
@@ -536,7 +524,7 @@ class OptimismBias(_Strict):
 class ConfidenceGrades(_Strict):
     """The benefit correction for each GMCA confidence grade 1-6, with its source."""
 
-    corrections: dict[Annotated[int, Field(ge=1, le=6)], Fraction]
+    corrections: dict[Grade, Fraction]
     source: Text
 
 
@@ -587,539 +575,3 @@ class ScenarioModel(BusinessCaseScenario, ScenarioNarrative):
         if isinstance(value, bool):
             raise PydanticCustomError("bad_price_year", "not a price year")
         return _check_price_year(value, _library(info), calendar_only=True).start
-
-
-# --------------------------------------------------------------------------- resolved scenario
-@dataclass(frozen=True)
-class Line:
-    """An outcome line with its proxy resolved and its value rebased to the scenario price year."""
-
-    id: str
-    stakeholder: str
-    outcome: str
-    measure: str
-    indicator: str
-    quantity: float
-    unit_value: float  # rebased to the scenario price year
-    deadweight: float
-    displacement: float
-    attribution: float
-    drop_off: float
-    duration: int
-    start_year: int
-    proxy_id: str  # "" for an inline value
-    proxy_name: str
-    unit: str
-    original_value: float
-    original_price_year: str
-    value_type: str
-    beneficiary: str
-    source: str
-    url: str
-    licence: str
-    confidence: str
-    transfer: bool
-    benefit_area: str
-    level: str
-    parent: str
-    origin: str
-    notes: str
-    counted: bool = True  # False: a transfer payment left out of the social value total
-    # issue 16
-    local_share: float = 1.0  # share of the benefit that stays in `area` (1 - leakage)
-    area: str = ""
-    wellby_people: float | None = None  # a wellbeing (WELLBY) line: people ...
-    life_satisfaction_change: float | None = None  # ... and their change on the 0-10 scale
-    excluded_by: str = ""  # the overlap decision that left this line out of totals
-    # issue 14: business case fields (see BusinessCaseOutcome)
-    cohort: CohortFunnel | None = None
-    disbenefit: bool = False
-    agency: str = ""
-    cashable: float | None = None
-    cashable_from_year: int = 1
-    grade: int | None = None
-    discount_schedule: str = "standard"
-    value_index: tuple[float, ...] | None = None  # value in outcome year t / value in the start year
-
-    @property
-    def profile(self) -> tuple[float, ...]:
-        """Each programme year's share of the quantity (one year unless a cohort lists years)."""
-        return tuple(float(x) for x in self.cohort.profile) if self.cohort else (1.0,)
-
-
-@dataclass(frozen=True)
-class Scenario:
-    """A validated scenario: the parsed file plus resolved outcome lines."""
-
-    model: ScenarioModel
-    lines: tuple[Line, ...]
-    library: ProxyLibrary
-    path: Path | None = None
-    file_hash: str = ""
-    warnings: tuple[str, ...] = field(default=())
-    # issue 16: the `uncertainty:` section parsed once during validation; overlaps found across
-    # value families with the decision taken on each (svmodel.scenario.double_counting)
-    uncertainty_spec: UncertaintySpec = field(default_factory=UncertaintySpec)
-    overlaps: tuple[dict[str, Any], ...] = field(default=())
-
-    @property
-    def name(self) -> str:
-        return self.model.name
-
-    @property
-    def price_year(self) -> int:
-        return self.model.price_year
-
-    @property
-    def discount_rate(self) -> float | str:
-        return self.model.discounting.rate
-
-    @property
-    def first_year_discounted(self) -> bool:
-        return self.model.discounting.first_year_discounted
-
-    def to_dict(self) -> dict[str, Any]:
-        """The scenario as plain data in the file format (for saving a variant)."""
-        return scenario_to_dict(self.model)
-
-
-def scenario_to_dict(model: ScenarioModel) -> dict[str, Any]:
-    data = model.model_dump(mode="python", exclude_defaults=False)
-    drop_empty_narrative(data, ScenarioNarrative)
-    for outcome in data["outcomes"]:
-        drop_empty_narrative(outcome, OutcomeNarrative)
-        _drop_business_defaults(outcome)
-        if outcome.get("value") is None:
-            outcome.pop("value", None)
-        if outcome.get("proxy") is None:
-            outcome.pop("proxy", None)
-        for key in ("measure", "indicator"):
-            if outcome.get(key) is None:
-                outcome.pop(key)
-    for key in ("uncertainty", "proxies"):
-        if not data[key]:
-            data.pop(key)
-    # issue 16: leave out what a file did not use, so saved variants match their source
-    for outcome in data["outcomes"]:
-        for key, default in (("wellby", None), ("local_share", 1.0), ("area", None)):
-            if outcome.get(key) == default:
-                outcome.pop(key, None)
-        if outcome.get("wellby") is not None:
-            outcome.pop("quantity", None)
-            if not outcome["wellby"].get("source"):
-                outcome["wellby"].pop("source", None)
-    for key in ("area", "overlaps", "lm3"):
-        if not data.get(key):
-            data.pop(key, None)
-    if data.get("deflator_vintage") is None:
-        data.pop("deflator_vintage", None)
-    for key, default in BusinessCaseScenario().model_dump().items():  # issue 14: unset fields
-        if data.get(key) == default:
-            data.pop(key, None)
-    for item in data["inputs"]:
-        for key, default in BusinessCaseInput().model_dump().items():
-            if item.get(key) == default:
-                item.pop(key, None)
-    return data
-
-
-def _drop_business_defaults(outcome: dict[str, Any]) -> None:
-    """Leave issue 14's optional outcome fields out of a saved file when they are unset."""
-    defaults = BusinessCaseOutcome().model_dump()
-    for key, default in defaults.items():
-        if key in outcome and outcome[key] == default:
-            outcome.pop(key)
-    if outcome.get("quantity") is None:
-        outcome.pop("quantity", None)
-
-
-def _horizon_of(outcome: Outcome) -> int:
-    years = outcome.cohort.funnel().years if outcome.cohort is not None else 1
-    return outcome.start_year + outcome.duration - 1 + years - 1
-
-
-def _growth(outcome: Outcome, value: float) -> dict[str, Any]:
-    """unit_value (the value in the start year) and value_index for a real growth rate."""
-    by_year = outcome.value_by_year
-    if by_year is None or by_year.real_growth is None:
-        return {}
-    from svmodel.business_case.value_series import growth_index
-
-    sign = -1.0 if outcome.disbenefit else 1.0
-    index = growth_index(by_year.real_growth, outcome.start_year, _horizon_of(outcome))
-    return {"unit_value": sign * value * (1.0 + by_year.real_growth) ** (outcome.start_year - 1),
-            "value_index": tuple(float(x) for x in index)}
-
-
-def _resolve_series_line(outcome: Outcome, library: ProxyLibrary, price_year: int,
-                         include_transfers: bool) -> Line:
-    """A line valued by a shipped series (DESNZ carbon values), rebased to the price year."""
-    from svmodel.business_case.value_series import load_series, series_index
-
-    by_year = outcome.value_by_year
-    series = load_series(by_year.series, by_year.scenario)
-    first = series.value(by_year.first_year + outcome.start_year - 1)
-    index = series_index(series, by_year.first_year, outcome.start_year, _horizon_of(outcome))
-    sign = -1.0 if outcome.disbenefit else 1.0
-    funnel = outcome.cohort.funnel() if outcome.cohort is not None else None
-    return Line(
-        id=outcome.id, stakeholder=outcome.stakeholder, outcome=outcome.outcome,
-        measure=outcome.measure or "", indicator=outcome.indicator or "",
-        quantity=funnel.quantity if funnel is not None else outcome.quantity,
-        unit_value=sign * library.deflators.rebase(first, series.price_year, price_year),
-        deadweight=outcome.deadweight, displacement=outcome.displacement,
-        attribution=outcome.attribution, drop_off=outcome.drop_off,
-        duration=outcome.duration, start_year=outcome.start_year, proxy_id="",
-        proxy_name=f"{series.name} ({series.scenario})", unit=series.unit, original_value=first,
-        original_price_year=str(series.price_year), value_type="social", beneficiary="society",
-        source=f"{series.source}; vintage {series.vintage}", url="", licence="Open Government Licence",
-        confidence="", transfer=False, benefit_area="", level="", parent="", origin="series",
-        notes=outcome.notes, counted=True, cohort=funnel, disbenefit=outcome.disbenefit,
-        agency=outcome.agency or "", cashable=outcome.cashable,
-        cashable_from_year=outcome.cashable_from_year, grade=outcome.grade,
-        discount_schedule=outcome.discount_schedule, value_index=tuple(float(x) for x in index),
-    )
-
-
-def _proxy_cashable(outcome: Outcome, library: ProxyLibrary) -> float | None:
-    """The library's cashable flag as a share (true 1, false 0), when the line gives none."""
-    if outcome.proxy is None:
-        return None
-    flag = library.get(outcome.proxy).cashable
-    return None if flag is None else float(flag)
-
-
-def _resolve_line(outcome: Outcome, library: ProxyLibrary, price_year: int,
-                  include_transfers: bool = False) -> Line:
-    by_year = outcome.value_by_year
-    if by_year is not None and by_year.series is not None:
-        return _resolve_series_line(outcome, library, price_year, include_transfers)
-    if outcome.proxy is not None:
-        proxy: Proxy = library.get(outcome.proxy)
-        amount, year = proxy.value, proxy.price_year
-        meta = dict(
-            proxy_id=proxy.id, proxy_name=proxy.name, unit=proxy.unit, value_type=proxy.value_type,
-            beneficiary=proxy.beneficiary, source=proxy.source, url=proxy.url, licence=proxy.licence,
-            confidence=proxy.confidence, transfer=proxy.transfer, benefit_area=proxy.benefit_area,
-            level=proxy.level, parent=proxy.parent, origin=proxy.origin,
-        )
-    else:
-        inline = outcome.value
-        assert inline is not None  # guaranteed by Outcome._one_value
-        amount, year = inline.amount, PriceYear.parse(inline.price_year)
-        meta = dict(
-            proxy_id="", proxy_name=outcome.outcome, unit=inline.unit, value_type=inline.value_type,
-            beneficiary=inline.beneficiary or outcome.stakeholder, source=inline.source,
-            url=inline.url, licence=inline.licence, confidence="", transfer=False,
-            benefit_area="", level="", parent="", origin="scenario",
-        )
-    funnel = outcome.cohort.funnel() if outcome.cohort is not None else None
-    sign = -1.0 if outcome.disbenefit else 1.0
-    growth = _growth(outcome, library.deflators.rebase(amount, year, price_year))
-    return Line(
-        id=outcome.id, stakeholder=outcome.stakeholder, outcome=outcome.outcome,
-        measure=outcome.measure or "", indicator=outcome.indicator or "",
-        quantity=funnel.quantity if funnel is not None else outcome.quantity,
-        unit_value=growth.get("unit_value", sign * library.deflators.rebase(amount, year, price_year)),
-        value_index=growth.get("value_index"),
-        cohort=funnel, disbenefit=outcome.disbenefit, agency=outcome.agency or "",
-        cashable=outcome.cashable if outcome.cashable is not None else _proxy_cashable(outcome, library),
-        cashable_from_year=outcome.cashable_from_year,
-        grade=outcome.grade, discount_schedule=outcome.discount_schedule,
-        deadweight=outcome.deadweight, displacement=outcome.displacement,
-        attribution=outcome.attribution, drop_off=outcome.drop_off,
-        duration=outcome.duration, start_year=outcome.start_year,
-        original_value=amount, original_price_year=year.label, notes=outcome.notes,
-        counted=include_transfers or not meta["transfer"], **meta,
-        local_share=outcome.local_share, area=outcome.area or "",
-        wellby_people=outcome.wellby.people if outcome.wellby else None,
-        life_satisfaction_change=outcome.wellby.life_satisfaction_change if outcome.wellby else None,
-    )
-
-
-# --------------------------------------------------------------------------- checks across fields
-def _cross_checks(data: dict[str, Any]) -> list[tuple[Path_, str]]:
-    """Checks that span several fields, run on the raw data so they report even when
-    other fields are invalid. Each returns (field path, message)."""
-    found: list[tuple[Path_, str]] = []
-    outcomes = data.get("outcomes")
-    ids: dict[str, int] = {}
-    if isinstance(outcomes, list):
-        for index, outcome in enumerate(outcomes):
-            if isinstance(outcome, dict) and isinstance(outcome.get("id"), str):
-                oid = outcome["id"]
-                if oid in ids:
-                    found.append(((("outcomes", index, "id")),
-                                  f"{oid!r} duplicates outcomes[{ids[oid]}].id; outcome ids must be unique"))
-                else:
-                    ids[oid] = index
-    inputs = data.get("inputs")
-    if isinstance(inputs, list) and inputs:
-        amounts = [i.get("amount") for i in inputs if isinstance(i, dict)]
-        numeric = [a for a in amounts if isinstance(a, (int, float)) and not isinstance(a, bool)]
-        if len(numeric) == len(inputs) and sum(numeric) == 0:
-            found.append((("inputs",), "the inputs total 0: the SROI ratio (value / inputs) is "
-                                       "undefined; give the investment's amount"))
-    uncertainty = data.get("uncertainty")
-    if isinstance(uncertainty, dict) and ids:
-        for key in uncertainty:
-            target = str(key).split(".", 1)[0]
-            if "." in str(key) and target not in ids:
-                hint = difflib.get_close_matches(target, list(ids), n=1)
-                extra = f"; did you mean {hint[0]!r}?" if hint else ""
-                found.append((("uncertainty", key), f"names outcome {target!r}, which is not in "
-                                                    f"this file{extra}"))
-    return found
-
-
-# --------------------------------------------------------------------------- issue 14 checks
-def _business_checks(model: ScenarioModel, data: dict[str, Any]) -> list[tuple[Path_, str]]:
-    """Grades need a correction table; cohort distributions need a cohort part that is one
-    number; a convention profile fixes discounting, so the file may not set it differently."""
-    found: list[tuple[Path_, str]] = []
-    table = model.confidence_grades
-    for index, outcome in enumerate(model.outcomes):
-        if outcome.grade is not None and (table is None or outcome.grade not in table.corrections):
-            found.append((("outcomes", index, "grade"),
-                          f"grade {outcome.grade} has no correction: give confidence_grades: "
-                          "{corrections: {grade: share of benefit removed}, source: ...} "
-                          "(svmodel ships no default table; see docs/business-case.md)"))
-    for index, outcome in enumerate(model.outcomes):
-        by_year = outcome.value_by_year
-        if by_year is not None and by_year.series is not None:
-            from svmodel.business_case.value_series import load_series
-
-            series = load_series(by_year.series, by_year.scenario)
-            first = by_year.first_year + outcome.start_year - 1
-            last = by_year.first_year + _horizon_of(outcome) - 1
-            if first < min(series.values) or last > max(series.values):
-                found.append((("outcomes", index, "value_by_year", "first_year"),
-                              f"the line runs from {first} to {last}, but {series.name} covers "
-                              f"{min(series.values)} to {max(series.values)}"))
-    ids = {o.id: o for o in model.outcomes}
-    for key in model.uncertainty:
-        text = str(key).strip()
-        for part in ("need", "engagement", "success"):
-            suffix = f".cohort.{part}"
-            if text.endswith(suffix) and text[: -len(suffix)] in ids:
-                outcome = ids[text[: -len(suffix)]]
-                if outcome.cohort is None:
-                    found.append((("uncertainty", key), f"outcome {outcome.id!r} has no cohort funnel; "
-                                  "give it cohort: {need, engagement, success} or vary its quantity"))
-                elif isinstance(getattr(outcome.cohort, part), list):
-                    found.append((("uncertainty", key), f"the cohort's {part} is a list by programme "
-                                  "year; a distribution applies only to a single number"))
-        if text.endswith(".quantity") and text[: -len(".quantity")] in ids:
-            if ids[text[: -len(".quantity")]].cohort is not None:
-                found.append((("uncertainty", key), "this outcome's quantity comes from its cohort "
-                              "funnel; vary cohort.need, cohort.engagement or cohort.success instead"))
-    profile = CONVENTION_PROFILES.get(model.conventions)
-    given = data.get("discounting") if isinstance(data.get("discounting"), dict) else {}
-    if profile is not None:
-        for name, fixed in (("rate", profile[0]), ("first_year_discounted", profile[1])):
-            if name in given and getattr(model.discounting, name) != fixed:
-                found.append((("discounting", name),
-                              f"conventions {model.conventions} fixes {name} to {fixed!r}; leave it "
-                              f"out or use conventions: svuk_2012"))
-    return found
-
-
-#: Discounting fixed by each convention profile (rate, first_year_discounted); svuk_2012 keeps
-#: the file's own. Green Book 2022 Annex A6 and 2026 chapter 6: the declining STPR schedule,
-#: the first year as year 0 (undiscounted). The GMCA CBA guidance (2014) is based on the Green
-#: Book method and follows it. docs/conventions.md states each with its source.
-CONVENTION_PROFILES: dict[str, tuple[float | str, bool]] = {
-    "green_book_2022": ("green_book", False),
-    "green_book_2026": ("green_book", False),
-    "gmca_cba_2014": ("green_book", False),
-}
-
-
-def apply_conventions(model: ScenarioModel) -> ScenarioModel:
-    """The model with its convention profile's discounting (unchanged for svuk_2012)."""
-    profile = CONVENTION_PROFILES.get(model.conventions)
-    if profile is None:
-        return model
-    rate, first = profile
-    discounting = model.discounting.model_copy(update={"rate": rate, "first_year_discounted": first})
-    return model.model_copy(update={"discounting": discounting})
-
-
-def _translate(error: dict[str, Any], data: Any) -> tuple[Path_, str]:
-    """Scenario-specific wording first, then the shared translation (svmodel.scenario.problems)."""
-    loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-    kind = error["type"]
-    name = next((p for p in reversed(loc) if isinstance(p, str)), "")
-    found, raw = raw_at(data, loc)
-    shown = repr(raw) if found else repr(error.get("input"))
-    if kind in ("proxy_or_value", "quantity_or_cohort", "ob_choice"):
-        return loc, f"this outcome {error['msg']}"
-    if kind == "too_short" and name == "inputs":
-        return loc, f"the list is empty; expected {ALLOWED[name]}; without inputs the SROI ratio is undefined"
-    if kind == "schema_version":
-        return loc, f"{shown} is an {error['msg']}"
-    if kind == "unknown_schedule":
-        return loc, f"{shown} is an unknown discounting schedule; expected {ALLOWED['rate']}"
-    if kind == "svm_horizon":
-        return loc + ("duration",), f"this outcome {error['msg']}"
-    if loc[:1] == ("lm3",) and name == "kind":  # issue 16: an LM3 spend entry's kind
-        return loc, f"{shown} is not allowed; expected supplier or staff"
-    if kind in ("wellby_quantity", "lm3_income", "lm3_spend", "overlap_exclude"):  # issue 16
-        return loc, f"this {'outcome' if kind == 'wellby_quantity' else 'entry'} {error['msg']}" \
-            if kind == "wellby_quantity" else error["msg"]
-    if kind in ("unknown_proxy", "price_year_range", "proxy_price_year", "unknown_agency", "cohort_years"):
-        return loc, f"{shown}: {error['msg']}"
-    if kind == "string_pattern_mismatch":
-        return loc, f"{shown} is not a valid id; expected {ALLOWED.get(name, '')}"
-    return translate(error, data, ALLOWED, _SCENARIO_FIELDS)
-
-
-_SCENARIO_FIELDS = fields_map(ScenarioModel)
-
-
-# --------------------------------------------------------------------------- loading
-def file_hash(path: Path) -> str:
-    return hashlib.sha256(read_bounded(path, MAX_YAML_BYTES)).hexdigest()
-
-
-def validate_data(data: Any, library: ProxyLibrary | None = None, filename: str = "<scenario>",
-                  lines: dict[Path_, int] | None = None, base_dir: Path | None = None,
-                  digest: str = "", path: Path | None = None) -> Scenario:
-    """Validate plain data in the file format and return a resolved Scenario.
-
-    Raises ScenarioError listing every problem.
-    """
-    lines = lines or {}
-    library = library or default_library()
-
-    def problem(loc: Path_, message: str) -> Problem:
-        return problem_at(filename, loc, message, lines)
-
-    if not isinstance(data, dict):
-        raise ScenarioError([problem((), "a scenario file must be a YAML mapping of fields "
-                                         "(starting with `svmodel: 1`), not a "
-                                         f"{type(data).__name__}")])
-    # Licensed proxy packs named by the scenario are layered on before validation.
-    packs = data.get("proxies") or []
-    if isinstance(packs, list) and len(packs) > MAX_PROXY_PACKS:
-        raise ScenarioError([problem(("proxies",), f"lists {len(packs):,} proxy packs; at most "
-                                                   f"{MAX_PROXY_PACKS} may be layered on the library")])
-    if isinstance(packs, list):
-        for index, pack in enumerate(packs):
-            pack_path = (base_dir or Path.cwd()) / str(pack)
-            named = f" (the proxy pack named at proxies[{index}] of {filename})"
-            try:
-                library = library.with_pack(pack_path)
-            except ProxyLibraryError as exc:
-                # The pack is at fault, not the scenario: the problem names the pack's file and row.
-                if exc.file:
-                    where = exc.column or ""
-                    raise ScenarioError([Problem(exc.file, where, exc.detail + named, exc.line)]) from None
-                raise ScenarioError([problem(("proxies", index), f"cannot load proxy pack: {exc}")]) from None
-            except OSError as exc:
-                raise ScenarioError([problem(("proxies", index), f"cannot load proxy pack {pack_path}: "
-                                                                 f"{exc.strerror or exc}")]) from None
-
-    # A pinned GDP deflator vintage (issue 14) replaces the newest one before validation.
-    vintage = data.get("deflator_vintage")
-    if vintage is not None:
-        try:
-            library = library.with_deflator_vintage(str(vintage))
-        except KeyError as exc:
-            raise ScenarioError([problem(("deflator_vintage",), f"{vintage!r}: {exc.args[0]}")])
-    problems: list[tuple[Path_, str]] = []
-    model: ScenarioModel | None = None
-    try:
-        model = ScenarioModel.model_validate(data, context={"library": library})
-    except ValidationError as exc:
-        problems += [_translate(e, data) for e in exc.errors()]
-    problems += _cross_checks(data)
-    spec, uncertainty_problems = parse_uncertainty(data.get("uncertainty"))  # parsed once, carried on
-    problems += uncertainty_problems
-    if model is not None:
-        problems += _place_checks(model)
-    if model is not None:
-        problems += _business_checks(model, data)
-    if problems:
-        listed = sorted({(format_path(loc), msg): problem(loc, msg) for loc, msg in problems}.values(),
-                        key=lambda p: (p.line or 0, p.path))
-        raise ScenarioError(listed)
-    assert model is not None
-    model = apply_conventions(model)
-    resolved = tuple(_resolve_line(o, library, model.price_year, model.include_transfers)
-                     for o in model.outcomes)
-    resolved = tuple(replace(line, area=line.area or model.area) for line in resolved)
-    warnings = _warnings(resolved) + double_counting(resolved, library, model.include_transfers)
-    # issue 16: overlaps across value families must be justified in the file (svmodel.scenario.double_counting)
-    found, overlap_problems = cross_family_overlaps(resolved, model.overlaps, model.lm3)
-    if overlap_problems:
-        raise ScenarioError([problem(loc, msg) for loc, msg in overlap_problems])
-    excluded = {o["excluded"]: f"overlap {o['rule']} ({' and '.join(o['lines'])}): {o['reason']}"
-                for o in found if o.get("excluded")}
-    resolved = tuple(replace(line, counted=False, excluded_by=excluded[line.id])
-                     if line.id in excluded else line for line in resolved)
-    warnings += [o["warning"] for o in found if o.get("warning")]
-    return Scenario(model=model, lines=resolved, library=library, path=path, file_hash=digest,
-                    warnings=tuple(warnings), uncertainty_spec=spec, overlaps=tuple(found))
-
-
-def _place_checks(model: ScenarioModel) -> list[tuple[Path_, str]]:
-    """A local share below 1 must name its area (HCA Additionality Guide 2014, 2.4: leakage is
-    measured against a named target area or group)."""
-    found: list[tuple[Path_, str]] = []
-    for index, outcome in enumerate(model.outcomes):
-        if outcome.local_share < 1 and not (outcome.area or model.area):
-            found.append((("outcomes", index, "area"), "is missing: a local share below 1 keeps "
-                          "only part of the benefit in an area, so name it (here or in the "
-                          "scenario's `area:`), e.g. area: Knowsley"))
-    return found
-
-
-def _warnings(lines: tuple[Line, ...]) -> list[str]:
-    """Soft checks: results still compute, but a reviewer should look."""
-    out = []
-    for line in lines:
-        if line.deadweight == 0 and line.displacement == 0 and line.attribution == 0:
-            out.append(f"{line.id}: no deadweight, displacement or attribution applied; the SROI "
-                       "Guide (stage 4) expects each to be considered and justified")
-        if line.deadweight >= 0.9:
-            out.append(f"{line.id}: deadweight {line.deadweight:.0%}: almost all of the outcome "
-                       "would have happened anyway")
-        if line.duration > 5 and line.drop_off == 0:
-            out.append(f"{line.id}: lasts {line.duration} years with no drop-off")
-        if line.confidence == "low":
-            out.append(f"{line.id}: proxy {line.proxy_id} has low confidence in its source")
-    return out
-
-
-def parse_scenario(text: str, filename: str = "<scenario>", library: ProxyLibrary | None = None,
-                   base_dir: Path | None = None, path: Path | None = None) -> Scenario:
-    """Validate scenario YAML text; raise ScenarioError naming `filename`."""
-    try:
-        data, lines = load_yaml(text)
-    except YamlProblem as exc:
-        raise ScenarioError([Problem(filename, format_path(exc.path), exc.message, exc.line)]) from None
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return validate_data(data, library, filename, lines, base_dir=base_dir, digest=digest, path=path)
-
-
-def load_scenario(path: str | os.PathLike[str], library: ProxyLibrary | None = None) -> Scenario:
-    """Read, validate and resolve a scenario file."""
-    path = Path(path)
-    try:
-        raw = read_bounded(path, MAX_YAML_BYTES)
-    except OSError as exc:
-        raise ScenarioError([Problem(str(path), "", f"cannot read the file: {exc.strerror}")]) from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ScenarioError([Problem(str(path), "", "the file is not UTF-8 text")]) from None
-    return parse_scenario(text, str(path), library, base_dir=path.parent, path=path)
-
-
-def dump_scenario(data: dict[str, Any], path: str | os.PathLike[str], header: str = "") -> Path:
-    """Write scenario data as YAML atomically (temporary file, then rename)."""
-    path = Path(path)
-    text = (header + "\n" if header else "") + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
-    write_text_atomic(path, text)
-    return path

@@ -164,7 +164,8 @@ class _Solver:
         if not math.isfinite(slope) or slope == 0:
             return math.nan, False, ("changing it does not change the ratio: this line contributes "
                                      "no value (a quantity or value of 0, or an adjustment of 100%)")
-        x = (self.target - r0) / slope
+        with np.errstate(over="ignore"):  # a tiny slope: x is inf and is reported out of range
+            x = float(np.float64(self.target - r0) / np.float64(slope))
         for _ in range(2):  # Newton corrections remove rounding in r0 and slope (f is linear)
             if not math.isfinite(x):
                 break
