@@ -5,6 +5,10 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
+# `make demo` prints each report to PDF too when a Chromium-family browser is installed (`make
+# system-deps`); without one it says why and writes the HTML reports only.
+DEMO_PDF = $$($(BIN)/python -c 'import sys; from svmodel.util.pdf import pdf_unavailable_reason as r; m = r(); print(f"no PDF: {m}", file=sys.stderr) if m else print("--pdf")')
+
 .PHONY: demo test venv clean benchmarks system-deps wheel-check docs
 
 venv: $(STAMP)
@@ -20,7 +24,7 @@ $(STAMP): pyproject.toml
 # Every example scenario through the report batch: reports/index.html, a report per example,
 # the portfolio roll-up; then the headline comparison in the terminal.
 demo: $(STAMP)
-	$(BIN)/svmodel report params/examples/*.yaml --out reports
+	$(BIN)/svmodel report params/examples/*.yaml --out reports $(DEMO_PDF)
 	$(BIN)/svmodel compare params/examples/*.yaml
 	$(BIN)/svmodel ledger load-example --db reports/ledger.db --site reports/ledger_site
 	$(BIN)/svmodel ledger summary --db reports/ledger.db

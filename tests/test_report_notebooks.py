@@ -44,7 +44,7 @@ def test_reports_and_portfolio(batch):
     assert result.portfolio is not None and result.portfolio.status == OK, result.portfolio
     for record in result.records:
         html = (out / record.report).read_text(encoding="utf-8")
-        assert record.title in html and "Headline figures" in html and "Monte Carlo" in html
+        assert record.title in html and "Executive summary" in html and "Monte Carlo" in html
         assert html.count("<svg ") >= 6  # by year, 3 breakdowns, tornado, MC (inline SVG)
         # no code: neither input areas nor any line of the notebook's source
         assert "class=\"jp-InputArea" not in html and "sroi.build(" not in html and "report.headline()" not in html

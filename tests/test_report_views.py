@@ -63,11 +63,12 @@ def report(tmp_path, test_library, monkeypatch):
 def test_sections_show_figures_and_escape_user_text(report):
     title = str(report.title())
     assert "&lt;script&gt;" in title and "<script>" not in title
-    headline = str(report.headline())
+    headline = str(report.executive_summary())
     assert "SROI ratio" in headline and "90% Monte Carlo interval" in headline
     assert "Chance the ratio exceeds 1" in headline
+    assert "Inputs (the investment)" in str(report.headline())
     impact = str(report.impact_map())
-    assert "wellbeing" in impact and "Total" in impact
+    assert "Better wellbeing" in impact and "Total" in impact
     for section in (report.value_by_year(), report.breakdowns(), report.sensitivity(),
                     report.monte_carlo_section()):
         assert "<svg " in str(section) and "aria-label=" in str(section)
@@ -98,7 +99,7 @@ def test_no_uncertainty_section_says_so(tmp_path, test_library, monkeypatch):
     monkeypatch.setattr(sroi, "default_library", lambda: test_library)
     plain = sroi.build(path, draws=100, seed=1)
     assert "no `uncertainty:` distributions" in str(plain.monte_carlo_section())
-    assert "Monte Carlo interval" not in str(plain.headline())
+    assert "Monte Carlo interval" not in str(plain.executive_summary())
     assert plain.to_dict()["uncertainty"]["monte_carlo"] is None
     assert "Not run" in str(sroi.build(path, draws=0, seed=1).monte_carlo_section())
 
@@ -180,7 +181,7 @@ def test_index_page_lists_reports_and_failures():
          "message": "boom", "cell": 3, "cell_source": "raise ValueError('boom')"},
     ]
     page = index_page(records, "Batch", "today", {"report": "portfolio.html"})
-    assert 'href="a.html"' in page and "A &lt;1&gt;" in page and "2.00 to 3.00" in page
+    assert 'href="a.html"' in page and "A &lt;1&gt;" in page and "£2.00 : £1 to £3.00 : £1" in page
     assert "ValueError" in page and "cell 3" in page and 'href="portfolio.html"' in page
     assert "<script" not in page
 
@@ -222,6 +223,6 @@ def test_html_export_has_no_code_and_no_remote_scripts(report):
     cell.outputs = [nbformat.v4.new_output("display_data", {"text/html": str(report.headline())})]
     nb.cells = [cell]
     page = notebook_to_html(nb, "Title")
-    assert "SECRET_SOURCE" not in page and "Headline figures" in page
+    assert "SECRET_SOURCE" not in page and "Inputs (the investment)" in page
     assert "cdnjs" not in page and "<script src=" not in page
     assert isinstance(report.headline(), Html)

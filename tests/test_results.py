@@ -100,22 +100,22 @@ def test_examples_cover_the_required_knowsley_measures(example_files):
     assert {"K9", "K10", "K11", "K23", "K5", "K6", "K26"} <= measures
 
 
-def test_examples_justify_every_adjustment_in_a_comment(example_files):
-    # Each non-zero (adjustment, value) pair carries an inline comment where it first appears;
-    # later lines may repeat a justified value without repeating the comment.
+def test_examples_justify_every_adjustment_in_their_reasons(example_files):
+    # Each non-zero (adjustment, value) pair carries a reason (`reasons:`, issue 15) where it
+    # first appears; later lines may repeat a justified value without repeating the reason.
+    import yaml
+
     adjustments = ("deadweight", "displacement", "attribution", "drop_off")
     for path in example_files:
         justified, unjustified = set(), set()
-        for text in path.read_text(encoding="utf-8").splitlines():
-            field, _, rest = text.strip().partition(":")
-            if field not in adjustments:
-                continue
-            value, _, comment = rest.partition("#")
-            key = (field, float(value.strip().strip('"%')))
-            if key[1] == 0:
-                continue
-            (justified if comment.strip() else unjustified).add(key)
-        assert not unjustified - justified, f"{path.name}: no justification for {unjustified - justified}"
+        for outcome in yaml.safe_load(path.read_text(encoding="utf-8"))["outcomes"]:
+            reasons = outcome.get("reasons") or {}
+            for field in adjustments:
+                key = (field, float(str(outcome.get(field, 0)).strip('"%')))
+                if key[1] == 0:
+                    continue
+                (justified if str(reasons.get(field, "")).strip() else unjustified).add(key)
+        assert not unjustified - justified, f"{path.name}: no reason for {unjustified - justified}"
 
 
 def test_scenario_proxy_pack_wins_and_is_labelled_in_results(tmp_path, test_library):

@@ -3,7 +3,9 @@
 Exit status (svmodel.errors.ExitCode): 0 when every report is done or up to date, 4 (partial
 failure) when the batch finished but some scenarios were invalid or failed (listed on stderr and
 in DIR/index.html), 1 when none could be done or for a missing file or a value that is not
-allowed, 130 when interrupted.
+allowed, 130 when interrupted. With `--pdf`, a PDF that cannot be printed (no browser, or the
+browser fails) counts as a failed item: the HTML is still written, a notice names the reason,
+and the status is that of a partial failure (4).
 """
 
 from __future__ import annotations
@@ -45,6 +47,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="run notebooks on an IPython shell inside each worker (inprocess, "
                              "the default and fastest) or on a Jupyter kernel per worker (kernel)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--pdf", action="store_true",
+                        help="also print each report, the portfolio and the index to A4 PDF "
+                             "(DIR/<report>.pdf next to its HTML) with headless Chromium")
     add_json_option(parser, "the batch summary (counts, each report's record, the index)")
     add_proxies_option(parser)
     parser.set_defaults(handler=handle)
@@ -105,11 +110,13 @@ def handle(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGTERM, previous)
     counts = result.counts()
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    pdfs_ok, pdfs = print_pdfs(result, quiet=args.json) if args.pdf else (True, [])
     if args.json:
         print_json({"counts": counts, "seconds": result.seconds, "out": result.out_dir.resolve(),
                     "index": result.index.resolve(), "summary": result.summary.resolve(),
                     "reports": [r.to_dict() for r in result.records],
-                    "portfolio": result.portfolio.to_dict() if result.portfolio else None})
+                    "portfolio": result.portfolio.to_dict() if result.portfolio else None,
+                    **({"pdfs": [p.resolve() for p in pdfs]} if args.pdf else {})})
     else:
         print(f"{summary} in {result.seconds:.1f} s")
     for record in result.failed:
@@ -123,4 +130,41 @@ def handle(args: argparse.Namespace) -> int:
     if not args.json:
         print(f"index: {result.index.resolve()}")
     failed = len(result.failed) + (result.portfolio is not None and result.portfolio.status == "failed")
+    failed += not pdfs_ok
     return batch_status(len(result.records) - len(result.failed), failed)
+
+
+def report_pages(result: Any) -> list[Path]:
+    """The HTML pages a batch wrote or kept: each report, the portfolio, the index pages."""
+    out = Path(result.out_dir)
+    pages = [out / r.report for r in result.records
+             if r.status in ("ok", "skipped") and r.report and (out / r.report).is_file()]
+    if result.portfolio is not None and result.portfolio.status != "failed" and result.portfolio.report:
+        pages.append(out / result.portfolio.report)
+    pages += sorted(p for p in out.glob("index*.html") if p.is_file())
+    return [p for p in dict.fromkeys(pages) if p.is_file()]
+
+
+def print_pdfs(result: Any, quiet: bool = False) -> tuple[bool, list[Path]]:
+    """Print every page of the batch to DIR/<page>.pdf (skipping PDFs newer than their HTML).
+    Without a browser the HTML stays written and a notice says why no PDF was made. Returns
+    (every PDF written, the PDFs written); `quiet` leaves stdout to `--json`."""
+    from svmodel.util.pdf import PdfError, pdf_unavailable_reason, print_to_pdf
+
+    reason = pdf_unavailable_reason()
+    if reason is not None:
+        print(f"  no PDF written: {reason}; the HTML reports are written", file=sys.stderr)
+        return False, []
+    ok, written = True, []
+    for page in report_pages(result):
+        pdf = page.with_suffix(".pdf")
+        if pdf.is_file() and pdf.stat().st_mtime >= page.stat().st_mtime:
+            continue
+        try:
+            written.append(print_to_pdf(page, pdf))
+        except PdfError as exc:
+            ok = False
+            print(f"  PDF failed: {page.name}: {exc}", file=sys.stderr)
+    if not quiet:
+        print(f"{len(written)} PDF(s) written")
+    return ok, written

@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from svmodel.results import Results
+from svmodel.util.formatting import money_axis
 from svmodel.util.safety import chart_text
 
 if TYPE_CHECKING:
@@ -20,16 +21,11 @@ if TYPE_CHECKING:
 
 PALETTE = ("#1b6f8a", "#e07a2e", "#5b9a4b", "#8c5fa8", "#c9474f", "#7f7f7f", "#d4b13f", "#3d8fd1")
 def _compact(value: float, _: object = None) -> str:
-    """Short pound labels for crowded axes: £950, £200k, £1.6m."""
-    size = abs(value)
-    if size >= 1e6:
-        return f"£{value / 1e6:,.1f}m"
-    if size >= 1e3:
-        return f"£{value / 1e3:,.0f}k"
-    return f"£{value:,.0f}"
+    """Pound labels on every money axis: £950, £200k, £1.6m (svmodel.util.formatting.money_axis)."""
+    return money_axis(value)
 
 
-_POUNDS = FuncFormatter(lambda v, _: f"£{v / 1e6:,.1f}m" if abs(v) >= 1e6 else f"£{v:,.0f}")
+_POUNDS = FuncFormatter(_compact)
 
 
 def value_by_year(results: Results, figsize: tuple[float, float] = (7, 3.2)) -> Figure:

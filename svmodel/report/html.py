@@ -22,31 +22,49 @@ from svmodel.util.safety import escape_html, html_link
 TEMPLATES = templates_dir()
 CHART_DPI = 110
 
-# Readable on screen and on paper: a narrow measure, tables that do not split across pages.
+# Readable on screen and on paper: a narrow measure, tables that wrap rather than overflow.
 CSS = """
 .svm { font-family: -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif;
        color: #1d2a33; line-height: 1.45; }
-.svm p, .svm ul { max-width: 62rem; }
+.svm p, .svm ul, .svm ol, .svm dl { max-width: 62rem; }
 .svm h1 { font-size: 1.7rem; margin: 0.2rem 0 0.3rem; }
 .svm h2 { font-size: 1.25rem; margin: 1.4rem 0 0.4rem; border-bottom: 2px solid #1b6f8a;
           padding-bottom: 0.2rem; }
+.svm h3 { font-size: 1.02rem; margin: 0.9rem 0 0.3rem; }
+.svm h3 .who { font-weight: normal; color: #4a5a66; font-size: 0.85rem; }
 .svm p.lede { color: #4a5a66; margin: 0 0 0.6rem; }
+.svm p.headline { font-size: 1.05rem; }
+.svm nav.toc { font-size: 0.8rem; color: #4a5a66; margin: 0.4rem 0; }
+.svm .missing { color: #8a5a00; }
 .svm .cards { display: flex; flex-wrap: wrap; gap: 0.6rem; margin: 0.6rem 0; }
 .svm .card { border: 1px solid #c9d6de; border-radius: 6px; padding: 0.5rem 0.8rem;
              min-width: 10rem; background: #f5f9fb; }
 .svm .card .label { font-size: 0.8rem; color: #4a5a66; }
 .svm .card .value { font-size: 1.25rem; font-weight: 600; }
 .svm .card .note { font-size: 0.75rem; color: #4a5a66; }
-.svm table.svm-table { border-collapse: collapse; font-size: 0.82rem; margin: 0.4rem 0 0.8rem; }
+.svm table.svm-table { border-collapse: collapse; font-size: 0.82rem; margin: 0.4rem 0 0.8rem;
+                       table-layout: auto; width: auto; max-width: 100%; }
 .svm table.svm-table caption { text-align: left; font-weight: 600; }
-.svm table.svm-table th { background: #e8f0f4; text-align: left; vertical-align: bottom; }
+.svm table.svm-table th { background: #e8f0f4; text-align: left; vertical-align: bottom;
+                          hyphens: manual; }
 .svm table.svm-table th, .svm table.svm-table td { border: 1px solid #c9d6de; text-align: left;
                                                    padding: 0.2rem 0.45rem; vertical-align: top;
-                                                   max-width: 24rem; }
+                                                   max-width: 24rem; white-space: normal;
+                                                   overflow-wrap: break-word; }
 .svm table.svm-table td.num { text-align: right; font-variant-numeric: tabular-nums;
                               white-space: nowrap; }
+.svm table.svm-table td.fig { white-space: normal; min-width: 7rem; }
 .svm table.svm-table tr.total td { font-weight: 600; }
 .svm table.svm-table td.wide { min-width: 16rem; }
+.svm table.svm-table ul { margin: 0; padding-left: 1.1rem; }
+.svm table.judgements { width: 100%; }
+.svm table.judgements td:first-child { width: 8.5rem; }
+.svm table.judgements td.fig { width: 34%; }
+.svm article.line { margin: 0.6rem 0 1rem; }
+.svm dl.facts { display: grid; grid-template-columns: 11rem 1fr; gap: 0.1rem 0.8rem;
+                margin: 0.2rem 0 0.4rem; font-size: 0.88rem; }
+.svm dl.facts dt { color: #4a5a66; }
+.svm dl.facts dd { margin: 0; }
 .svm figure { margin: 0.4rem 0 0.8rem; }
 .svm figure img, .svm figure svg { max-width: 100%; height: auto; }
 .svm figcaption { font-size: 0.8rem; color: #4a5a66; }
@@ -55,10 +73,40 @@ CSS = """
 .svm .bad { color: #a02828; }
 .svm footer { font-size: 0.75rem; color: #4a5a66; border-top: 1px solid #c9d6de;
               margin-top: 1.2rem; padding-top: 0.4rem; }
+"""
+
+# A4 on paper (CSS Paged Media, as Chromium prints it): a running header (the report sets its
+# own title with an @top-left rule) and "Page n of N"; wide tables' sections on landscape pages;
+# no row, chart or card split across pages, headings kept with what follows; no cut column
+# (JupyterLab's output areas scroll on screen, so on paper they must not clip).
+PRINT_CSS = """
+@page { size: A4; margin: 17mm 12mm 16mm 12mm;
+  @top-left { content: "Social value report"; font-size: 8pt; color: #4a5a66; }
+  @top-right { content: "svmodel"; font-size: 8pt; color: #4a5a66; }
+  @bottom-right { content: "Page " counter(page) " of " counter(pages); font-size: 8pt;
+                  color: #4a5a66; }
+}
+@page wide { size: A4 landscape; margin: 14mm 12mm 14mm 12mm; }
 @media print {
-  .svm figure, .svm table.svm-table, .svm .cards { break-inside: avoid; }
-  .svm h2 { break-after: avoid; }
-  .jp-OutputArea-prompt, .jp-InputPrompt { display: none !important; }
+  html, body { background: #ffffff !important; }
+  body { margin: 0 !important; font-size: 9.5pt; }
+  .jp-Notebook, .jp-Cell, .jp-Cell-outputWrapper, .jp-OutputArea, .jp-OutputArea-child,
+  .jp-OutputArea-output, .jp-RenderedHTMLCommon, main { display: block !important; overflow: visible !important;
+                                 padding: 0 !important; margin: 0 !important;
+                                 max-width: none !important; width: auto !important; }
+  .jp-OutputArea-prompt, .jp-InputPrompt, .jp-InputArea, .jp-Collapser { display: none !important; }
+  section.svm.wide, .svm-wide { page: wide; }
+  .svm table.svm-table { width: 100%; font-size: 7.6pt; }
+  .svm table.svm-table th, .svm table.svm-table td { max-width: none; padding: 0.12rem 0.3rem;
+                                                     overflow-wrap: break-word; }
+  .svm table.svm-table td.wide { min-width: 0; }
+  .svm table.svm-table thead { display: table-header-group; }
+  .svm table.svm-table tr, .svm figure, .svm .card, .svm dl.facts, .svm li { break-inside: avoid; }
+  .svm h1, .svm h2, .svm h3, .svm caption, .svm p.lead-in { break-after: avoid; }
+  .svm .cards { break-inside: avoid; }
+  .svm figure svg { width: 100%; height: auto; }
+  .svm nav.toc { display: none; }
+  .svm a { color: inherit; text-decoration: none; }
 }
 """
 
@@ -93,10 +141,20 @@ def join(parts: Iterable[Html | str]) -> Html:
     return Html("".join(str(p) for p in parts))
 
 
-def section(title: str, *body: Html | str, anchor: str = "") -> Html:
-    """A report section: a heading followed by its content, wrapped in the report's style."""
+def section(title: str, *body: Html | str, anchor: str = "", wide: bool = False) -> Html:
+    """A report section: a heading followed by its content, wrapped in the report's style;
+    `wide` sections print on A4 landscape pages (PRINT_CSS, the named page `wide`)."""
     ident = f' id="{esc(anchor)}"' if anchor else ""
-    return Html(f'<section class="svm"{ident}><h2>{esc(title)}</h2>{"".join(str(b) for b in body)}</section>')
+    cls = "svm wide" if wide else "svm"
+    return Html(f'<section class="{cls}"{ident}><h2>{esc(title)}</h2>{"".join(str(b) for b in body)}</section>')
+
+
+def running_header(text: str) -> Html:
+    """The printed pages' running header (CSS Paged Media `@top-left`), `text` made inert by
+    `svmodel.report.render.css_string`."""
+    from svmodel.report.render import css_string
+
+    return Html(f"<style>@page {{ @top-left {{ content: {css_string(text)}; }} }}</style>")
 
 
 def wrap(*body: Html | str) -> Html:
@@ -254,6 +312,6 @@ def notebook_to_html(notebook: Any, title: str = "") -> str:
     template that loads nothing from the network (docs/architecture.md, "Batch reports").
     The exporter keeps no state between calls, so one instance serves every report.
     """
-    resources = {"metadata": {"name": title or "svmodel report"}, "svmodel_css": CSS}
+    resources = {"metadata": {"name": title or "svmodel report"}, "svmodel_css": CSS + PRINT_CSS}
     body, _ = _exporter().from_notebook_node(notebook, resources=resources)
     return body

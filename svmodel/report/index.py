@@ -11,17 +11,19 @@ import html as _html
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from svmodel.util.formatting import money
-from svmodel.report.html import CSS, Html, esc, paragraph, section, table, wrap
+from svmodel.util.formatting import money, ratio
+from svmodel.report.html import (CSS, PRINT_CSS, Html, esc, paragraph, running_header, section,
+                                 table, wrap)
 
 
 def _ratio(value: Any) -> str:
-    return "n/a" if value is None else f"{value:.2f}"
+    """The report's ratio format, "£1.05 : £1" (svmodel.util.formatting.ratio)."""
+    return "n/a" if value is None else ratio(value)
 
 
 def _interval(row: dict[str, Any]) -> str:
     low, high = row.get("sroi_ratio_p5"), row.get("sroi_ratio_p95")
-    return "" if low is None or high is None else f"{low:.2f} to {high:.2f}"
+    return "" if low is None or high is None else f"{ratio(low)} to {ratio(high)}"
 
 
 PAGE_SIZE = 500
@@ -71,7 +73,7 @@ def index_page(records: Sequence[dict[str, Any]], title: str, run_date: str,
         row["interval"] = _interval(row)
         row["label"] = row.get("title") or row["name"]
     n_done, n_failed = totals or (len(done), len(failed))
-    parts: list[Html] = [wrap(Html(f"<h1>{esc(title)}</h1>"), paragraph(
+    parts: list[Html] = [running_header(title), wrap(Html(f"<h1>{esc(title)}</h1>"), paragraph(
         f"{n_done} report(s), {n_failed} failure(s); generated {run_date}.", "lede"))]
     parts.append(_pager(*page))
     if portfolio and portfolio.get("report"):
@@ -105,5 +107,5 @@ def index_page(records: Sequence[dict[str, Any]], title: str, run_date: str,
     body = "".join(str(p) for p in parts)
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8" />'
             f'<meta name="viewport" content="width=device-width, initial-scale=1.0">'
-            f"<title>{_html.escape(title)}</title><style>body {{ margin: 1.5rem; }}{CSS}"
+            f"<title>{_html.escape(title)}</title><style>body {{ margin: 1.5rem; }}{CSS}{PRINT_CSS}"
             f"</style></head><body>{body}</body></html>\n")

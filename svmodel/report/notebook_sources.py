@@ -29,8 +29,11 @@ SROI_CELLS = [
     "from svmodel.report import sroi\n\n"
     "report = sroi.build(scenario, draws=draws, seed=seed, proxy_packs=proxy_packs)\n"
     "report.title()",
+    "report.executive_summary()",  # issue 15: the report's shape (Social Value UK)
+    "report.scope_and_stakeholders()",
     "report.headline()",
     "report.impact_map()",
+    "report.line_details()",
     "report.value_by_year()",
     "report.breakdowns()",
     "from svmodel.report.business_case import business_case_section\n\n"  # issue 14
@@ -38,8 +41,11 @@ SROI_CELLS = [
     "report.sensitivity()",
     "report.switching_values()",
     "report.monte_carlo_section()",
+    "report.methodology()",
+    "report.limitations()",
     "report.sources()",
     "report.warnings()",
+    "report.principles()",
     "report.write_results(results_path)\nreport.provenance()",
 ]
 

@@ -32,7 +32,8 @@ from svmodel.util.formatting import money, ratio
 from svmodel.library.frameworks import FrameworkError
 from svmodel.library.frameworks import load_framework as _load_framework
 from svmodel.report import svg
-from svmodel.report.html import Html, bullet_list, cards, esc, paragraph, section, svg_figure, table, wrap
+from svmodel.report.html import (Html, bullet_list, cards, esc, paragraph, running_header, section,
+                                 svg_figure, table, wrap)
 from svmodel.report.sroi import REPORT_KIND, REPORT_SCHEMA_VERSION
 from svmodel.results import json_safe
 
@@ -219,7 +220,8 @@ class Portfolio:
 
     # ------------------------------------------------------------------ sections
     def title(self) -> Html:
-        return wrap(Html("<h1>Portfolio: social value across all scenarios</h1>"), paragraph(
+        return running_header("Portfolio: social value across all scenarios") + wrap(
+            Html("<h1>Portfolio: social value across all scenarios</h1>"), paragraph(
             f"{len(self.rows)} scenario(s); totals by Knowsley outcome (O1 to O6), measure "
             "(K1 to K29), organisation and beneficiary, with forecasts and evaluations kept "
             "apart.", "lede"))
@@ -293,7 +295,7 @@ class Portfolio:
                    ("total_present_value", "Present value"), ("total_inputs", "Inputs"),
                    ("sroi_ratio", "SROI ratio"), ("probability_ratio_above_1", "P(ratio > 1)")]
         fmt = {"total_present_value": money, "total_inputs": money,
-               "sroi_ratio": lambda v: "n/a" if v is None else f"{v:.2f}",
+               "sroi_ratio": lambda v: "n/a" if v is None else ratio(v),
                "probability_ratio_above_1": lambda v: "" if v is None else f"{v:.0%}"}
         return section("Scenarios", table(rows, columns, fmt, numeric=list(fmt),
                                           links={"scenario": "link"}), anchor="scenarios")

@@ -24,11 +24,12 @@ import pandas as pd
 
 from svmodel import __version__
 from svmodel.util.atomic import write_text_atomic
-from svmodel.util.formatting import money, percent
+from svmodel.util.formatting import money, percent, ratio
 from svmodel.library.proxies import default_library
-from svmodel.report import beyond_fiscal, global_sensitivity, svg, tables
+from svmodel.report import beyond_fiscal, global_sensitivity, story, svg, tables
 from svmodel.report.html import (Html, bullet_list, cards, paragraph, section, svg_figure, table,
-                                 wrap, esc)
+                                 esc)
+from svmodel.report.render import render
 from svmodel.resources import examples_dir
 from svmodel.results import Results, calculate, json_safe
 from svmodel.scenario import Scenario, load_scenario
@@ -85,33 +86,68 @@ class SroiReport:
     run_date: str
 
     # ------------------------------------------------------------------ sections
+    #: (anchor, heading) of the report's sections in the order the notebook shows them.
+    CONTENTS = (
+        ("summary", "Executive summary"), ("scope", "Scope and stakeholders"),
+        ("headline", "Inputs"), ("impact-map", "Impact map"),
+        ("outcomes", "Outcomes and reasons"), ("by-year", "Value by year"),
+        ("breakdowns", "Who benefits"), ("sensitivity", "Sensitivity"),
+        ("switching", "Switching values"), ("monte-carlo", "Monte Carlo"),
+        ("methodology", "Methodology"), ("limitations", "Limitations"),
+        ("sources", "Assumptions and sources"), ("warnings", "Warnings"),
+        ("principles", "Principles"),
+    )
+
     def title(self) -> Html:
+        """The title, the scenario's description, the contents and the printed pages' header."""
         model = self.scenario.model
         rate = model.discounting.rate
-        rate_text = rate.replace("_", " ") if isinstance(rate, str) else percent(rate, 1)
+        rate_text = (f"the HM Treasury Green Book {'health ' if 'health' in rate else ''}schedule"
+                     if isinstance(rate, str) else percent(rate, 1))
         lede = (f"{model.organisation + ', ' if model.organisation else ''}{model.kind} SROI, "
                 f"{model.price_year} prices, discounted at {rate_text}"
                 + ("" if model.discounting.first_year_discounted else " (year 1 undiscounted)"))
-        return wrap(Html(f"<h1>{esc(model.name)}</h1>"), paragraph(lede, "lede"))
+        return render("title.html.j2", name=model.name, lede=lede, description=model.description,
+                      contents=self.CONTENTS)
 
-    def headline(self) -> Html:
+    def executive_summary(self) -> Html:
+        """Headline ratio and NPV, the three assumptions that move the ratio most, the chance it
+        exceeds 1 and what is not valued, written from the figures (svmodel.report.story)."""
         interval = probability = None
         if self.mc_summary is not None and self.simulated:
             interval = (self.mc_summary.sroi_ratio["p5"], self.mc_summary.sroi_ratio["p95"])
             probability = self.mc_summary.probability_ratio_above_1
-        body = [cards(tables.headline_items(self.results, interval, probability))]
-        body.append(table(tables.inputs_rows(self.results), tables.INPUTS_COLUMNS,
-                          tables.INPUTS_FORMATS, numeric=("amount", "year", "present_value"),
-                          caption="Inputs (the investment)"))
-        return section("Headline figures", *body, anchor="headline")
+        return render("summary.html.j2", s=story.executive_summary(self),
+                      cards=cards(tables.headline_items(self.results, interval, probability)))
+
+    def scope_and_stakeholders(self) -> Html:
+        model = self.scenario.model
+        named = list(dict.fromkeys(line.stakeholder for line in self.scenario.lines))
+        return render("scope.html.j2", scope=model.scope, stakeholders=list(model.stakeholders),
+                      materiality=model.materiality, line_stakeholders=named)
+
+    def headline(self) -> Html:
+        """The inputs (the investment) and their present value; the headline figures are in
+        the executive summary."""
+        return section("Inputs", table(
+            tables.inputs_rows(self.results), tables.INPUTS_COLUMNS, tables.INPUTS_FORMATS,
+            numeric=("amount", "year", "present_value"), caption="Inputs (the investment)"),
+            paragraph(f"Total present value of inputs: {money(self.results.total_inputs)}."),
+            anchor="headline")
 
     def impact_map(self) -> Html:
         return section("Impact map", table(
             tables.impact_map_rows(self.results), tables.IMPACT_MAP_COLUMNS,
             tables.IMPACT_MAP_FORMATS, numeric=tables.IMPACT_MAP_NUMERIC,
         ), paragraph("Impact = quantity x unit value x (1 - deadweight) x (1 - displacement) x "
-                     "(1 - attribution); later years fall by the drop-off (SROI Guide, stage 4)."),
-            anchor="impact-map")
+                     "(1 - attribution); later years fall by the drop-off (SROI Guide, stage 4). "
+                     "The reason for each figure is given under Outcomes and the reasons for "
+                     "each figure."),
+            anchor="impact-map", wide=True)
+
+    def line_details(self) -> Html:
+        """Each line in the stakeholders' words with every judgement's figure and reason."""
+        return render("lines.html.j2", accounts=story.line_accounts(self.scenario, self.results))
 
     def value_by_year(self) -> Html:
         return section("Value by year", svg_figure(svg.value_by_year(
@@ -131,32 +167,20 @@ class SroiReport:
 
     def sensitivity(self) -> Html:
         if self.one_way.empty:
-            return section("Sensitivity", paragraph("No parameter has a range to test."))
-        return section(
-            "Sensitivity",
-            svg_figure(svg.tornado(
-                self.one_way, self.results.sroi_ratio,
-                "Tornado chart of the SROI ratio at each parameter's low and high value")),
-            table(tables.one_way_rows(self.one_way), tables.ONE_WAY_COLUMNS,
-                  tables.ONE_WAY_FORMATS, numeric=tables.ONE_WAY_NUMERIC),
-            anchor="sensitivity")
+            return render("sensitivity.html.j2", rows=[], movers=[], base="", chart="", table="")
+        rows = story.one_way_rows(self.one_way, self.scenario)
+        chart = svg_figure(svg.tornado(
+            self.one_way, self.results.sroi_ratio,
+            "Tornado chart of the SROI ratio at each parameter's low and high value",
+            names=story.tornado_labels(self.one_way, self.scenario)))
+        return render("sensitivity.html.j2", rows=rows, base=ratio(self.results.sroi_ratio),
+                      movers=story.top_movers(self.one_way, self.scenario), chart=chart,
+                      table=table(rows, tables.ONE_WAY_COLUMNS, numeric=tables.ONE_WAY_NUMERIC))
 
     def switching_values(self) -> Html:
-        if self.switching.empty:
-            return section("Switching values", paragraph("No parameters to test."))
-        rows = tables.switching_rows(self.switching)
-        unreachable = len(self.switching) - len(rows)
-        body: list[Html] = [paragraph(
-            "The value each parameter would need, all else equal, for the SROI ratio to fall "
-            "(or rise) to exactly 1 (Green Book Annex A5).")]
-        if rows:
-            body.append(table(rows, tables.SWITCHING_COLUMNS, tables.SWITCHING_FORMATS,
-                              numeric=tables.SWITCHING_NUMERIC))
-        if unreachable:
-            body.append(paragraph(
-                f"{unreachable} of {len(self.switching)} parameters cannot move the ratio to 1 on "
-                "their own within their valid range (the JSON results list each with its reason)."))
-        return section("Switching values", *body, anchor="switching")
+        reachable, unreachable = story.switching_rows(self.switching, self.scenario)
+        return render("switching.html.j2", reachable=reachable, unreachable=unreachable,
+                      total=len(self.switching))
 
     def monte_carlo_section(self) -> Html:
         summary = self.mc_summary
@@ -168,22 +192,35 @@ class SroiReport:
                 "the base case; add distributions (see docs/uncertainty.md) to simulate."),
                 anchor="monte-carlo")
         r, pv = summary.sroi_ratio, summary.present_value
-        text = (f"{summary.draws:,} draws (seed {summary.seed}). SROI ratio: median {r['p50']:.2f}, "
-                f"90% interval {r['p5']:.2f} to {r['p95']:.2f}. Present value: median "
+        text = (f"{summary.draws:,} draws (seed {summary.seed}). SROI ratio: median {ratio(r['p50'])}, "
+                f"90% interval {ratio(r['p5'])} to {ratio(r['p95'])}. Present value: median "
                 f"{money(pv['p50'])}, 90% interval {money(pv['p5'])} to {money(pv['p95'])}. "
-                f"Probability that the ratio exceeds 1: "
+                f"Probability that the ratio exceeds £1 : £1: "
                 f"{percent(summary.probability_ratio_above_1, 1)}.")
         return section("Monte Carlo", svg_figure(svg.ratio_distribution(
             self.monte_carlo.sroi_ratio, self.results.sroi_ratio,
             "Histogram of simulated SROI ratios")), paragraph(text), anchor="monte-carlo") \
             + global_sensitivity.sobol_section(self.scenario, self.seed)  # issue 16: Sobol' indices
 
+    def methodology(self) -> Html:
+        """The conventions profile and its sources (docs/conventions.md)."""
+        return render("methodology.html.j2", m=story.methodology(self))
+
+    def limitations(self) -> Html:
+        """The authors' limitations, then those the figures show."""
+        return render("limitations.html.j2", authors=self.scenario.model.limitations,
+                      generated=story.generated_limitations(self))
+
+    def principles(self) -> Html:
+        """The seven principles of social value and what in this report evidences each."""
+        return render("principles.html.j2", rows=story.principles(self))
+
     def sources(self) -> Html:
         return section("Assumptions and sources", table(
             tables.sources_rows(self.results), tables.SOURCES_COLUMNS, tables.SOURCES_FORMATS,
             numeric=tables.SOURCES_NUMERIC, links={"source": "url"}, wide=("source", "proxy_label")),
             paragraph(f"Values rebased to {self.scenario.price_year} prices with the HM Treasury "
-                      "GDP deflator series."), anchor="sources")
+                      "GDP deflator series."), anchor="sources", wide=True)
 
     def warnings(self) -> Html:
         items = list(self.scenario.warnings)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Callable, Sequence
 
+from svmodel.util.formatting import money_axis
 from svmodel.util.safety import escape_html as _esc
 
 if TYPE_CHECKING:
@@ -30,21 +31,15 @@ WIDTH = 700  # px, the width the report shows charts at (CSS scales them down on
 FONT = "-apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
 TITLE_SIZE, LABEL_SIZE, TICK_SIZE = 13, 11, 10
 LABEL_CHARS = 34  # longest category label shown in full; longer ones end with "…"
+TORNADO_CHARS = 58  # tornado labels: "Outcome text: parameter"
 
 
 def pounds(value: float) -> str:
-    """Axis labels in pounds: £1.6m, £250,000 (as `charts._POUNDS`)."""
-    return f"£{value / 1e6:,.1f}m" if abs(value) >= 1e6 else f"£{value:,.0f}"
+    """Axis labels in pounds: the one money-axis format (svmodel.util.formatting.money_axis)."""
+    return money_axis(value)
 
 
-def compact(value: float) -> str:
-    """Short pound labels for crowded axes: £950, £200k, £1.6m (as `charts._compact`)."""
-    size = abs(value)
-    if size >= 1e6:
-        return f"£{value / 1e6:,.1f}m"
-    if size >= 1e3:
-        return f"£{value / 1e3:,.0f}k"
-    return f"£{value:,.0f}"
+compact = pounds  # every money axis uses the same £300k / £1.6m format
 
 
 def number(value: float) -> str:
@@ -256,20 +251,33 @@ def totals(table: "pd.DataFrame", label: str, alt: str, value: str = "present_va
                            title or f"Present value by {label.replace('_', ' ')}", alt, fmt=compact)
 
 
-def tornado(one_way: "pd.DataFrame", base_ratio: float, alt: str, top: int = 10) -> str:
+def _tornado_short(label: str, limit: int = TORNADO_CHARS) -> str:
+    """A long "Outcome text: parameter" label shortened in its outcome part, so the parameter
+    always shows ("Avoided permanent admission to…: quantity")."""
+    if len(label) <= limit or ": " not in label:
+        return _short(label, limit)
+    outcome, _, parameter = label.rpartition(": ")
+    return _short(outcome, max(limit - len(parameter) - 2, 8)) + ": " + parameter
+
+
+def tornado(one_way: "pd.DataFrame", base_ratio: float, alt: str, top: int = 10,
+            names: "dict[tuple[object, str], str] | None" = None) -> str:
     """One-way sensitivity: for each parameter, the SROI ratio at its low and high value, the
     widest swing on top, around the base ratio and the 1 : 1 line.
 
-    Expects `svmodel.uncertainty.one_way` columns: line, parameter, ratio_low, ratio_high, swing.
+    Expects `svmodel.uncertainty.one_way` columns: line, parameter, ratio_low, ratio_high, swing;
+    `names` maps (line, parameter) to its human label (svmodel.report.labels).
     """
     table = one_way.sort_values("swing", ascending=False).head(top)
-    labels = [f"{line}.{param}" if isinstance(line, str) and line else str(param)
+    names = names or {}
+    labels = [names.get((line, param)) or (f"{line}: {param}" if isinstance(line, str) and line
+                                          else str(param))
               for line, param in zip(table.line, table.parameter)]
     low = [float(v) for v in table.ratio_low]
     high = [float(v) for v in table.ratio_high]
     finite = [v for v in low + high + [base_ratio, 1.0] if math.isfinite(v)]
     ticks = nice_ticks(min(finite), max(finite))
-    shown = [_short(s) for s in labels]
+    shown = [_tornado_short(s) for s in labels]
     left = 12 + max([text_width(s, 9) for s in shown] or [20])
     height = max(330, 24 * len(labels) + 110)
     chart = _Chart(WIDTH, height, "SROI ratio at each parameter's low and high value",
@@ -283,7 +291,7 @@ def tornado(one_way: "pd.DataFrame", base_ratio: float, alt: str, top: int = 10)
         for value, colour, which in ((low[i], PALETTE[1], "low"), (high[i], PALETTE[0], "high")):
             if math.isfinite(value):
                 chart.rect(base_x, y + band * 0.15, chart.x(value) - base_x, band * 0.7, colour,
-                           tip=f"{label}, {which} value: ratio {value:.2f}")
+                           tip=f"{label}, {which} value: ratio £{value:,.2f} : £1")
         chart.text(chart.left - 5, y + band / 2 + 3.5, shown[i], 9, "end", full=label)
     chart.line(base_x, chart.top, base_x, chart.bottom, "#333333", 1)
     chart.line(chart.x(1.0), chart.top, chart.x(1.0), chart.bottom, RED, 1, "4 3")

@@ -11,16 +11,8 @@ from __future__ import annotations
 import math
 from typing import Any, Callable
 
-import pandas as pd
-
-from svmodel.util.formatting import money, percent, ratio
+from svmodel.util.formatting import money, number, percent, ratio
 from svmodel.results import Results
-
-
-def _num(value: Any, digits: int = 6) -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "n/a"
-    return f"{value:,.{digits}g}"
 
 
 def _pct(value: Any) -> str:
@@ -38,30 +30,45 @@ def _money2(value: Any) -> str:
 Column = tuple[str, str]
 
 IMPACT_MAP_COLUMNS: list[Column] = [
-    ("id", "Outcome"), ("stakeholder", "Stakeholder"), ("measure", "Measure"),
-    ("quantity", "Quantity"), ("proxy", "Proxy"), ("unit_value", "Unit value"),
-    ("deadweight", "Deadweight"), ("displacement", "Displacement"),
+    ("stakeholder", "Stakeholder"), ("output", "Output"), ("outcome_text", "Outcome"),
+    ("indicator", "Indicator"), ("quantity", "Quantity"), ("proxy_text", "Financial proxy"),
+    ("unit_value", "Unit value"), ("deadweight", "Deadweight"), ("displacement", "Displacement"),
     ("attribution", "Attribution"), ("drop_off", "Drop-off"), ("duration", "Years"),
     ("impact", "Impact (year 1)"), ("present_value", "Present value"),
 ]
 IMPACT_MAP_FORMATS: dict[str, Callable[[Any], str]] = {
-    "quantity": _num, "unit_value": _money2, "deadweight": _pct, "displacement": _pct,
+    "quantity": number, "unit_value": _money2, "deadweight": _pct, "displacement": _pct,
     "attribution": _pct, "drop_off": _pct, "impact": _money0, "present_value": _money0,
 }
 IMPACT_MAP_NUMERIC = ("quantity", "unit_value", "deadweight", "displacement", "attribution",
                       "drop_off", "duration", "impact", "present_value")
 
 
+def _narrative_by_id(results: Results) -> dict[str, Any]:
+    return {outcome.id: outcome for outcome in results.scenario.model.outcomes}
+
+
 def impact_map_rows(results: Results) -> list[dict[str, Any]]:
-    """One row per outcome line, plus a total row."""
+    """One row per outcome line, named by its outcome text (SROI Guide stage 3, the impact map
+    of Social Value UK's template: stakeholder, output, outcome, indicator, proxy, adjustments),
+    plus a total row."""
+    narrative = _narrative_by_id(results)
     rows = results.impact_map().to_dict(orient="records")
-    rows.append({"id": "Total", "_total": True, "impact": float(results.engine.impact.sum()),
+    for row in rows:
+        outcome = narrative.get(row["id"])
+        row["output"] = getattr(outcome, "output", "") or ""
+        change = getattr(outcome, "change", "intended")
+        row["outcome_text"] = (row.get("outcome") or row["id"]) + (
+            " (unintended)" if change == "unintended" else "") + (
+            "" if row.get("counted", True) else " (not counted)")
+        row["proxy_text"] = row.get("proxy_name") or row.get("proxy") or ""
+    rows.append({"stakeholder": "Total", "_total": True, "impact": float(results.engine.impact.sum()),
                  "present_value": results.total_present_value})
     return rows
 
 
 SOURCES_COLUMNS: list[Column] = [
-    ("id", "Outcome"), ("proxy_label", "Proxy"),
+    ("outcome_text", "Outcome"), ("proxy_label", "Financial proxy"),
     ("proxy_value", "Value"), ("proxy_price_year", "Price year"), ("unit_value", "Rebased value"),
     ("value_type", "Type"), ("beneficiary", "Who gains"), ("source", "Source"),
     ("licence", "Licence"), ("confidence", "Confidence"),
@@ -74,7 +81,9 @@ def sources_rows(results: Results) -> list[dict[str, Any]]:
     """Every proxy used, with its source, original price year, rebased value and licence."""
     rows = results.impact_map().to_dict(orient="records")
     for row in rows:
-        row["proxy_label"] = f"{row['proxy']}: {row['proxy_name']}" if row.get("proxy_name") else row["proxy"]
+        row["outcome_text"] = row.get("outcome") or row["id"]
+        row["proxy_label"] = (f"{row['proxy_name']} ({row['proxy']})" if row.get("proxy_name")
+                              else row["proxy"])
     return rows
 
 
@@ -89,63 +98,20 @@ def inputs_rows(results: Results) -> list[dict[str, Any]]:
     return results.inputs_table().to_dict(orient="records")
 
 
-def _label(line: Any, parameter: Any) -> str:
-    return f"{line}" if isinstance(line, str) and line else "(scenario)"
-
-
+#: The one-way table under the tornado (rows from `svmodel.report.story.one_way_rows`: every
+#: value already in words and its own unit).
 ONE_WAY_COLUMNS: list[Column] = [
-    ("label", "Outcome"), ("parameter", "Parameter"), ("base", "Base"), ("low", "Low"),
-    ("high", "High"), ("ratio_low", "Ratio at low"), ("ratio_high", "Ratio at high"),
-    ("swing", "Swing"), ("source", "Range from"),
+    ("label", "Parameter"), ("base", "Base"), ("low", "Low"), ("high", "High"),
+    ("ratio_low", "Ratio at low"), ("ratio_high", "Ratio at high"), ("swing", "Swing"),
+    ("source", "Range from"),
 ]
-ONE_WAY_FORMATS = {"base": _num, "low": _num, "high": _num, "ratio_low": lambda v: f"{v:.2f}",
-                   "ratio_high": lambda v: f"{v:.2f}", "swing": lambda v: f"{v:.2f}"}
 ONE_WAY_NUMERIC = ("base", "low", "high", "ratio_low", "ratio_high", "swing")
-
-
-def one_way_rows(one_way: pd.DataFrame, top: int = 12) -> list[dict[str, Any]]:
-    rows = one_way.sort_values("swing", ascending=False).head(top).to_dict(orient="records")
-    for row in rows:
-        row["label"] = _label(row.get("line"), row.get("parameter"))
-    return rows
-
-
-SWITCHING_COLUMNS: list[Column] = [
-    ("label", "Outcome"), ("parameter", "Parameter"), ("base", "Base value"),
-    ("switching_value", "Switching value"), ("change_percent", "Change needed"),
-    ("reason", "Note"),
-]
-
-
-def _change(value: Any) -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "n/a"
-    return f"{value:+,.0f}%"
-
-
-SWITCHING_FORMATS = {"base": _num, "switching_value": _num, "change_percent": _change}
-SWITCHING_NUMERIC = ("base", "switching_value", "change_percent")
-
-
-def switching_rows(switching: pd.DataFrame) -> list[dict[str, Any]]:
-    """Reachable switching values, the parameters closest to tipping the ratio to 1 first."""
-    frame = switching[switching["reachable"].astype(bool)].copy()
-    frame["_order"] = frame["change_percent"].abs()
-    frame = frame.sort_values("_order", na_position="last").drop(columns="_order")
-    rows = frame.to_dict(orient="records")
-    for row in rows:
-        row["label"] = _label(row.get("line"), row.get("parameter"))
-        if not row.get("reachable", True):
-            row["switching_value"] = None
-            row["change_percent"] = None
-        row["reason"] = row.get("reason") or ""
-    return rows
 
 
 def headline_items(results: Results, interval: tuple[float, float] | None = None,
                    probability: float | None = None) -> list[tuple[str, str, str]]:
     """Headline figures as (label, value, note) for cards."""
-    ratio_note = (f"90% Monte Carlo interval {interval[0]:.2f} to {interval[1]:.2f}"
+    ratio_note = (f"90% Monte Carlo interval {ratio(interval[0])} to {ratio(interval[1])}"
                   if interval else "")
     items = [
         ("Present value of outcomes", money(results.total_present_value), ""),
