@@ -187,6 +187,6 @@ def test_dask_local_cluster(tmp_path):
     assert [r.status for r in result.records] == [OK, OK], [r.message for r in result.records]
     for record in result.records:
         html = (tmp_path / "out" / record.report).read_text(encoding="utf-8")
-        assert "Headline figures" in html and record.title in html
+        assert "Executive summary" in html and record.title in html
         doc = json.loads((tmp_path / "out" / record.results).read_text(encoding="utf-8"))
         assert doc["parameters"] == {"draws": 200, "seed": 3}

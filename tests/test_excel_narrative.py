@@ -153,7 +153,8 @@ def test_bad_narrative_and_funnel_cells_are_named(tmp_path):
     text = str(info.value)
     expected = [(f"[{L.COHORTS}!A7]", "outcome id 'no_such_line' is not on the Value Map sheet"),
                 (f"[{L.VALUE_MAP}!{_col('change')}4]", "outcomes[0].change"),
-                (f"[{L.COHORTS}!{_col('engagement', L.COHORT_COLUMNS)}4]", "outcomes[0].cohort.engagement: [0.6, 1.4]"),
+                (f"[{L.COHORTS}!{_col('engagement', L.COHORT_COLUMNS)}5]",
+                 "outcomes[0].cohort.engagement[1]: 1.4 is above the maximum"),  # the cell itself
                 (f"[{L.NARRATIVE}!C12]", "stakeholders[1].included"),
                 (f"[{L.LM3}!{_col('kind', L.LM3_COLUMNS)}10]", "lm3.spend[0].kind")]
     for cell, detail in expected:
