@@ -71,7 +71,7 @@ K7 = {"measure": "K7", "quantity": 2}
 # --------------------------------------------------------------------------- init, form
 def test_init_is_idempotent_and_sqlite_uses_wal(db, capsys):
     code, out, _ = run(capsys, "ledger", "init", "--db", db)
-    assert code == 0 and "schema 0002" in out
+    assert code == 0 and "schema 0003" in out
     if "://" not in db:
         ledger = open_ledger(db)
         with ledger.engine.connect() as c:
@@ -93,7 +93,7 @@ def test_init_upgrades_an_older_schema(tmp_path, capsys, monkeypatch):
     code, _, err = run(capsys, "ledger", "summary", "--db", str(tmp_path / "old.db"))
     assert code == 1 and "has schema 0001" in err and "svmodel ledger init" in err
     code, out, _ = run(capsys, "ledger", "init", "--db", str(tmp_path / "old.db"))
-    assert code == 0 and "schema 0002" in out
+    assert code == 0 and "schema 0003" in out
     assert run(capsys, "ledger", "summary", "--db", str(tmp_path / "old.db"))[0] == 0
 
 

@@ -14,9 +14,10 @@ import getpass
 import json
 import os
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Connection, Table, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -114,7 +115,7 @@ def parse_submission(path: str | Path, kind: str | None, config: PartnershipConf
     from svmodel.procurement.bids import read_table
 
     table = read_table(path, sheet=intake.FORM_SHEET)
-    way = intake.detect(path, intake._renamed(table, {}))
+    way = intake.detect(path, table)
     if way == "delivery return":
         if contract_spec is None:
             raise ReturnError([Problem(str(path), "", "this is a contract delivery return (it has a "
@@ -242,15 +243,16 @@ def submit_many(ledger: Ledger, items: list[Submission], config: PartnershipConf
 
     Large batches are parsed on every core and stored with a few multi-row statements."""
     actor = (actor or current_user())[:200]
-    library = library or default_library()
+    shipped = default_library()
+    library = library or shipped
     jobs = [(item, config) for item in items]
-    if len(items) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1 and library is default_library():
+    if len(items) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1 and library is shipped:
         from concurrent.futures import ProcessPoolExecutor
 
         with ProcessPoolExecutor(max_workers=os.cpu_count()) as pool:
             outcomes = list(pool.map(_parse_item, jobs, chunksize=max(1, len(jobs) // (8 * (os.cpu_count() or 1)))))
     else:
-        outcomes = [_parse_item(job) if library is default_library() else _parse_with(job, library) for job in jobs]
+        outcomes = [_parse_with(job, library) for job in jobs]
     problems = [p for o in outcomes if isinstance(o, list) for p in o]
     if problems:
         raise ReturnError(problems)
@@ -277,6 +279,33 @@ def _parse_with(job: tuple[Submission, PartnershipConfig], library: ProxyLibrary
         return [Problem(str(item.path), "period", str(exc))]
     except InputFileError as exc:
         return list(exc.problems)
+    except LedgerError as exc:
+        return [Problem(str(item.path), "", str(exc))]
+
+
+def insert_rows(connection: Connection, table: Table, rows: list[dict]) -> None:
+    """INSERT many rows of the same keys with one statement compiled by SQLAlchemy and run as
+    the driver's executemany with plain parameters (bound through each column type's own
+    processor), instead of SQLAlchemy building a parameter set per row: the bulk path for
+    return lines and audit events. Values are always bound, never formatted into the SQL."""
+    if not rows:
+        return
+    dialect = connection.dialect
+    compiled = insert(table).compile(dialect=dialect, column_keys=list(rows[0]))
+    # a plain INSERT binds each column under its own key
+    order = list(compiled.positiontup) if compiled.positional else list(rows[0])
+    get = itemgetter(*order)
+    convert = [(i, p) for i, p in enumerate(table.c[k].type.dialect_impl(dialect).bind_processor(dialect)
+                                            for k in order) if p is not None]
+    params: list = []
+    for row in rows:
+        values = get(row) if len(order) > 1 else (get(row),)
+        if convert:
+            values = list(values)
+            for i, process in convert:
+                values[i] = process(values[i])
+        params.append(tuple(values) if compiled.positional else dict(zip(order, values)))
+    connection.exec_driver_sql(compiled.string, params)
 
 
 def _store_batch(session: Session, parsed: list[intake.ParsedReturn], keys: list[tuple[Organisation, Period]],
@@ -341,8 +370,8 @@ def _store_batch(session: Session, parsed: list[intake.ParsedReturn], keys: list
                                        proxy_library=f"{library.version} {library.content_hash[:12]}"), sort_keys=True)))
                 word = "recorded" if latest is None else f"recorded as version {row['version']}, replacing return {latest.id}"
                 results[i] = SubmitResult(return_id, row["version"], True, ret.total_value, word)
-            connection.execute(insert(ReturnLine.__table__), lines)
-            connection.execute(insert(AuditEvent.__table__), events)
+            insert_rows(connection, ReturnLine.__table__, lines)
+            insert_rows(connection, AuditEvent.__table__, events)
         pending = later
     return results  # type: ignore[return-value]
 
