@@ -450,3 +450,30 @@ def test_org_and_import_commands(db, tmp_path, capsys):
     assert counts(db) == before  # all or nothing
     data = json.loads(run(capsys, "ledger", "summary", "--json", "--db", db)[1])
     assert data["organisations_by_sector"] == {"private": 1, "social enterprise": 1}
+
+
+def test_lines_keep_one_index_and_bulk_rows_read_back_typed(tmp_path):
+    # Migration 0003 (issue 13): each line written updates one index; the bulk insert binds
+    # booleans, datetimes and NULLs through the column types (read back typed).
+    from datetime import datetime
+
+    from sqlalchemy import inspect
+
+    from svmodel.ledger.db import init_ledger
+    from svmodel.ledger.service import insert_rows
+
+    ledger, revision = init_ledger(str(tmp_path / "l.db"))
+    assert revision == "0003"
+    with ledger.engine.connect() as connection:
+        names = {i["name"] for i in inspect(connection).get_indexes("return_lines")}
+    assert names == {"ix_lines_cover"}
+    when = datetime(2026, 12, 2, 23, 5, 1, 250)
+    with ledger.session() as session:
+        insert_rows(session.connection(), AuditEvent.__table__, [
+            dict(actor="a", action="x", return_id=None, at=when, detail="{}"),
+            dict(actor="b", action="y", return_id=7, at=when, detail='{"k": 1}')])
+    with ledger.session() as session:
+        events = session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+        assert [(e.actor, e.return_id, e.at, e.detail) for e in events[-2:]] == [
+            ("a", None, when, "{}"), ("b", 7, when, '{"k": 1}')]
+    ledger.dispose()
