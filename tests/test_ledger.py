@@ -469,9 +469,8 @@ def test_lines_keep_one_index_and_bulk_rows_read_back_typed(tmp_path):
     assert names == {"ix_lines_cover"}
     when = datetime(2026, 12, 2, 23, 5, 1, 250)
     with ledger.session() as session:
-        insert_rows(session.connection(), AuditEvent.__table__, [
-            dict(actor="a", action="x", return_id=None, at=when, detail="{}"),
-            dict(actor="b", action="y", return_id=7, at=when, detail='{"k": 1}')])
+        insert_rows(session.connection(), AuditEvent.__table__, ["detail", "actor", "action", "return_id", "at"],
+                    [("{}", "a", "x", None, when), ('{"k": 1}', "b", "y", 7, when)])
     with ledger.session() as session:
         events = session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
         assert [(e.actor, e.return_id, e.at, e.detail) for e in events[-2:]] == [
