@@ -269,7 +269,7 @@ def publish(ledger: Ledger, out: Path, config: PartnershipConfig, year: str | No
     counted_lines = data.lines[data.lines["counted"]]
     # one pass each: the counted lines split by outcome, sums by measure and kind
     lines_by_outcome = dict(tuple(counted_lines.groupby("outcome", sort=False)))
-    by_measure_kind = _sums(counted_lines, ["measure", "kind"])
+    by_measure_kind = _sums(counted_lines, ["outcome", "measure", "kind"])
     outcome_rows = []
     for outcome in framework.outcomes:
         mine = lines_by_outcome.get(outcome.id, counted_lines.iloc[0:0])
@@ -278,7 +278,7 @@ def publish(ledger: Ledger, out: Path, config: PartnershipConfig, year: str | No
         m_rows = []
         for m in outcome.measures:
             m_rows.append([link(f"../measures/{m.id}.html", f"{m.id} {m.name}"),
-                           *[money(by_measure_kind.get((m.id, k), 0.0)) for k in KINDS]])
+                           *[money(by_measure_kind.get((outcome.id, m.id, k), 0.0)) for k in KINDS]])
         body = [f"<h1>{escape_html(outcome.id)} {escape_html(outcome.name)}</h1>",
                 "<h2>Trend</h2>", _trend(mine, f"{outcome.id}: value by financial year and kind"),
                 "<h2>Measures</h2>", table(["Measure", *KINDS], m_rows, f"{outcome.id} measures, all years",
