@@ -476,3 +476,34 @@ def test_lines_keep_one_index_and_bulk_rows_read_back_typed(tmp_path):
         assert [(e.actor, e.return_id, e.at, e.detail) for e in events[-2:]] == [
             ("a", None, when, "{}"), ("b", 7, when, '{"k": 1}')]
     ledger.dispose()
+
+
+def test_outcome_pages_link_partners_in_order(tmp_path, capsys):
+    # Issue 13 site rewrite: an outcome page lists the partners delivering it, largest first and
+    # equal totals by name, each linked to its partner page; its measure table sums its lines.
+    from svmodel.library.frameworks import load_framework
+
+    db = str(tmp_path / "l.db")
+    assert run(capsys, "ledger", "init", "--db", db)[0] == 0
+    for org, quantity in (("Beta Ltd", 5), ("Alpha CIC", 5), ("Gamma Trust", 9)):
+        form = return_form(tmp_path / f"{org}.csv", [{**K1, "quantity": quantity}])
+        assert run(capsys, "ledger", "submit", str(form), "--org", org, "--period", "2026/27", "--db", db)[0] == 0
+    site = tmp_path / "site"
+    assert run(capsys, "ledger", "publish", "--out", str(site), "--db", db)[0] == 0
+    outcome = load_framework("knowsley").outcome_of("K1").id
+    page = (site / "outcomes" / f"{outcome}.html").read_text()
+    table_part = page[page.index("delivered value by partner, all years</caption>"):]
+    order = [table_part.index(name) for name in ("Gamma Trust", "Alpha CIC", "Beta Ltd")]
+    assert order == sorted(order)
+    ids = {o: int(p.stem[1:]) for p in (site / "partners").glob("p*.html")
+           for o in ("Alpha CIC", "Beta Ltd", "Gamma Trust") if f"<h1>{o}</h1>" in p.read_text()}
+    for name, number in ids.items():
+        assert f'<a href="../partners/p{number}.html">{name}</a>' in table_part
+    import csv
+
+    with open(site / "data" / "lines.csv", newline="", encoding="utf-8") as handle:
+        total = sum(float(r["value"]) for r in csv.DictReader(handle) if r["measure"] == "K1")
+    from svmodel.util.formatting import money
+
+    measures_part = page[page.index(f"{outcome} measures, all years</caption>"):]
+    assert money(total) in measures_part[:measures_part.index("</table>")]
