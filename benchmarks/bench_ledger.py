@@ -9,6 +9,12 @@ Baselines measured in the same run, so the ratios travel between machines:
 - site: writing the same number of HTML files of the same total size with `write_text_atomic`.
 
     python benchmarks/bench_ledger.py [--returns 10000] [--partners 500] [--runs 3]
+    python benchmarks/bench_ledger.py --compare 763b3d4     # old code against this checkout
+
+`--compare REV` also measures the svmodel package of git revision REV (extracted with
+`git archive` into a temporary folder) in the same run: each run starts one process for the
+old code and one for this checkout (alternating which goes first, so a change in the machine's
+load falls on both), and the table gives both medians and the ratio old / new.
 
 Targets from the issue: load under 60 s, every aggregate under 1 s, site under 60 s.
 """
@@ -18,15 +24,20 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import json
 import os
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+REPO = Path(__file__).resolve().parents[1]
+# `--code DIR` (used by --compare): import svmodel from DIR instead of this checkout
+CODE = Path(sys.argv[sys.argv.index("--code") + 1]) if "--code" in sys.argv else REPO
+sys.path.insert(0, str(CODE))
 
 from svmodel.util.atomic import write_text_atomic  # noqa: E402
 from svmodel.library.frameworks import load_framework  # noqa: E402
@@ -87,12 +98,8 @@ def baseline_load(db: Path, items: list[Submission]) -> float:
     return time.perf_counter() - start
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--returns", type=int, default=10_000)
-    parser.add_argument("--partners", type=int, default=500)
-    parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args()
+def measure(returns: int, partners: int, runs: int, quiet: bool = False) -> dict[str, list[float]]:
+    """Every timed step, `runs` times, with the svmodel on sys.path (see --code)."""
     os.environ.setdefault("MPLBACKEND", "Agg")
     config = PartnershipConfig()
     results: dict[str, list[float]] = {}
@@ -101,10 +108,11 @@ def main() -> int:
         tmp_path = Path(tmp)
         files = tmp_path / "returns"
         files.mkdir()
-        items = make_returns(files, args.returns, args.partners)
-        print(f"{len(items)} returns x 29 measures from {args.partners} partners; {args.runs} runs; "
-              f"{os.cpu_count()} cores visible", flush=True)
-        for run in range(args.runs):
+        items = make_returns(files, returns, partners)
+        if not quiet:
+            print(f"{len(items)} returns x 29 measures from {partners} partners; {runs} runs; "
+                  f"{os.cpu_count()} cores visible", flush=True)
+        for run in range(runs):
             db = tmp_path / f"run{run}.db"
             ledger, _ = init_ledger(str(db))
             seconds, _ = timed(submit_many, ledger, items, config, "bench")
@@ -132,8 +140,13 @@ def main() -> int:
                 write_text_atomic(tmp_path / f"base_site{run}" / f"{i}.html", text)
             add("site baseline (write the same files)", time.perf_counter() - start)
             ledger.dispose()
-            print(f"run {run + 1}: load {results['load'][-1]:.1f} s, site {results['site'][-1]:.1f} s "
-                  f"({len(written)} files)", flush=True)
+            if not quiet:
+                print(f"run {run + 1}: load {results['load'][-1]:.1f} s, site {results['site'][-1]:.1f} s "
+                      f"({len(written)} files)", flush=True)
+    return results
+
+
+def report(results: dict[str, list[float]]) -> None:
     print()
     print(f"{'step':<48} {'median s':>10} {'runs':>24}")
     medians = {name: statistics.median(values) for name, values in results.items()}
@@ -148,6 +161,65 @@ def main() -> int:
           f"(target under 1 s: {'met' if worst[0] < 1 else 'NOT met'})")
     print(f"site / baseline      {medians['site'] / medians['site baseline (write the same files)']:.1f}x "
           f"(target: site under 60 s: {'met' if medians['site'] < 60 else 'NOT met'})")
+
+
+def compare(revision: str, returns: int, partners: int, runs: int) -> int:
+    """Old code (git revision) against this checkout, one process each per run."""
+    with tempfile.TemporaryDirectory(prefix="svmodel-bench-old-") as tmp:
+        archive = subprocess.run(["git", "-C", str(REPO), "archive", revision, "svmodel"],
+                                 capture_output=True, check=False)
+        if archive.returncode != 0:
+            print(f"--compare {revision}: {archive.stderr.decode().strip()}", file=sys.stderr)
+            return 2
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive.stdout, check=True)
+        codes = {"old": Path(tmp), "new": REPO}
+        results: dict[str, dict[str, list[float]]] = {"old": {}, "new": {}}
+        print(f"{returns} returns x 29 measures from {partners} partners; {runs} runs of old "
+              f"({revision}) and new (this checkout); {os.cpu_count()} cores visible", flush=True)
+        for run in range(runs):
+            for which in (("old", "new") if run % 2 == 0 else ("new", "old")):
+                done = subprocess.run([sys.executable, __file__, "--code", str(codes[which]), "--json",
+                                       "--runs", "1", "--returns", str(returns), "--partners", str(partners)],
+                                      capture_output=True, text=True, check=False)
+                if done.returncode != 0:
+                    print(done.stderr, file=sys.stderr)
+                    return 1
+                for name, values in json.loads(done.stdout.splitlines()[-1]).items():
+                    results[which].setdefault(name, []).extend(values)
+                print(f"run {run + 1} {which}: load {results[which]['load'][-1]:.1f} s, "
+                      f"site {results[which]['site'][-1]:.1f} s", flush=True)
+    old = {k: statistics.median(v) for k, v in results["old"].items()}
+    new = {k: statistics.median(v) for k, v in results["new"].items()}
+    print()
+    print(f"{'step':<48} {'old median s':>12} {'new median s':>12} {'old / new':>10}")
+    for name in new:
+        print(f"{name:<48} {old.get(name, float('nan')):>12.3f} {new[name]:>12.3f} "
+              f"{old.get(name, float('nan')) / new[name]:>9.2f}x")
+    for label, medians in (("old", old), ("new", new)):
+        worst = max((v, k) for k, v in medians.items() if k.startswith("aggregate:"))
+        print(f"{label}: load {medians['load']:.1f} s ({'met' if medians['load'] < 60 else 'NOT met'}), "
+              f"slowest aggregate {worst[1]} {worst[0]:.3f} s ({'met' if worst[0] < 1 else 'NOT met'}), "
+              f"site {medians['site']:.1f} s ({'met' if medians['site'] < 60 else 'NOT met'}) "
+              "against the targets 60 s / 1 s / 60 s")
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--returns", type=int, default=10_000)
+    parser.add_argument("--partners", type=int, default=500)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--compare", metavar="REV", help="also measure the svmodel of this git revision")
+    parser.add_argument("--code", help=argparse.SUPPRESS)  # read before the imports (above)
+    parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)  # one object of timings
+    args = parser.parse_args()
+    if args.compare:
+        return compare(args.compare, args.returns, args.partners, args.runs)
+    results = measure(args.returns, args.partners, args.runs, quiet=args.json)
+    if args.json:
+        print(json.dumps(results))
+    else:
+        report(results)
     return 0
 
 

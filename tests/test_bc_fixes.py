@@ -113,3 +113,88 @@ outcomes:
                                       "p.yaml", library))
     assert newest.to_dict()["provenance"]["deflator_vintage"] == "HMT_TEST_later_calendar"
     assert_allclose(pinned.total_present_value, newest.total_present_value)
+
+
+# ---------------------------------------------------------------- issue 14 / issue 11 leftovers
+def _fixture_vintage_dir(tmp_path):
+    """A copy of the shipped library whose deflator file gains a vintage reaching 2027 with
+    forecast years 2025-2027, as every HM Treasury release carries OBR forecasts. The values
+    are a test fixture (2024 grown by 3% a year), not published figures."""
+    from svmodel.library.proxies import default_proxies_dir
+
+    folder = tmp_path / "proxies"
+    shutil.copytree(default_proxies_dir(), folder)
+    csv_path = folder / "gdp_deflators.csv"
+    lines = csv_path.read_text().splitlines()
+    extra = [line.replace("HMT_QNA_Dec2025_calendar", "HMT_TESTFIXTURE_forecast_calendar")
+             for line in lines if line.startswith("HMT_QNA_Dec2025_calendar")]
+    last = extra[-1]
+    for year, index in ((2025, 103.0), (2026, 106.09), (2027, 109.2727)):
+        cells = last.split(",")
+        cells[2], cells[3], cells[6] = str(year), str(index), "yes"
+        extra.append(",".join(cells))
+    csv_path.write_text("\n".join(lines + extra) + "\n")
+    return folder
+
+
+def test_every_shipped_proxy_rebases_or_is_a_known_out_of_series_row():
+    # The newest shipped vintage (HM Treasury December 2025 QNA) is outturn to 2024; the only
+    # proxies it cannot rebase are the landfill tax rates priced 2024/25 to 2026/27.
+    library = default_library()
+    failing = sorted(p.id for p in library if not library.deflators.covers(p.price_year))
+    assert failing == ["landfill_tax_2024_25", "landfill_tax_2025_26", "landfill_tax_2026_27"]
+    for proxy in library:
+        if proxy.id not in failing:
+            assert library.rebased_value(proxy.id, 2024) == pytest.approx(
+                proxy.value * library.deflators.factor(proxy.price_year, 2024))
+
+
+def test_a_vintage_with_forecasts_rebases_every_shipped_proxy(tmp_path):
+    library = load_library(_fixture_vintage_dir(tmp_path))
+    assert library.deflators.vintage == "HMT_TESTFIXTURE_forecast_calendar"  # the newest
+    assert library.deflators.forecast_years == frozenset({2025, 2026, 2027})
+    for proxy in library:
+        assert library.rebased_value(proxy.id, 2024) > 0 or proxy.value <= 0, proxy.id
+    # 2026/27 = 0.75 x index(2026) + 0.25 x index(2027); both forecast years
+    assert library.deflators.index("2026/27") == pytest.approx(0.75 * 106.09 + 0.25 * 109.2727)
+    assert library.deflators.forecast_in("2023/24", "2024/25", 2024, "2026/27") == ["2024/25", "2026/27"]
+    assert library.deflator_vintages["HMT_QNA_Dec2025_calendar"].forecast_years == frozenset()
+    # the landfill scenario that fails today validates with it, and says which vintage it used
+    result = calculate(parse_scenario(SCENARIO, "landfill.yaml", library))
+    assert result.to_dict()["provenance"]["deflator_vintage"] == "HMT_TESTFIXTURE_forecast_calendar"
+    # pinning the outturn-only vintage brings the clear error back
+    with pytest.raises(ScenarioError, match="HMT_QNA_Dec2025_calendar"):
+        parse_scenario(SCENARIO.replace("price_year: 2024\n", "price_year: 2024\n"
+                                        "deflator_vintage: HMT_QNA_Dec2025_calendar\n"), "p.yaml", library)
+
+
+def test_deflator_factors_are_computed_once(monkeypatch, tmp_path):
+    # Issue 11: scenario resolution works out each line's factor once; the uncertainty model
+    # reuses it (Line.rebase_factor) and repeated pairs are not recomputed.
+    from svmodel.library.deflators import Deflators
+    from svmodel.uncertainty.model import ModelArrays
+
+    library = load_library()  # a fresh library: nothing computed yet
+    calls = []
+    original = Deflators.index
+    monkeypatch.setattr(Deflators, "index", lambda self, year: calls.append(str(year)) or original(self, year))
+    text = """
+svmodel: 1
+name: Twice
+price_year: 2024
+inputs: [{stakeholder: C, amount: 100}]
+outcomes:
+  - {id: a, stakeholder: P, outcome: O, quantity: 1, value: {amount: 100, price_year: 2019, source: s, unit: u}}
+  - {id: b, stakeholder: P, outcome: O, quantity: 2, value: {amount: 50, price_year: 2019, source: s, unit: u}}
+  - {id: c, stakeholder: P, outcome: O, quantity: 3, value: {amount: 10, price_year: "2013/14", source: s, unit: u}}
+"""
+    scenario = parse_scenario(text, "t.yaml", library)
+    resolved = len(calls)
+    assert resolved == 4  # two pairs (2019 -> 2024, 2013/14 -> 2024), two indices each
+    arrays = ModelArrays.from_scenario(scenario)
+    calculate(scenario)
+    assert len(calls) == resolved  # nothing recomputed downstream
+    expected = library.deflators.calendar[2024] / library.deflators.calendar[2019]
+    assert [line.rebase_factor for line in scenario.lines][:2] == [pytest.approx(expected)] * 2
+    assert_allclose(arrays.rebase, [line.rebase_factor for line in scenario.lines])
+    assert_allclose(arrays.original_value * arrays.rebase, [line.unit_value for line in scenario.lines])

@@ -71,7 +71,7 @@ K7 = {"measure": "K7", "quantity": 2}
 # --------------------------------------------------------------------------- init, form
 def test_init_is_idempotent_and_sqlite_uses_wal(db, capsys):
     code, out, _ = run(capsys, "ledger", "init", "--db", db)
-    assert code == 0 and "schema 0002" in out
+    assert code == 0 and "schema 0003" in out
     if "://" not in db:
         ledger = open_ledger(db)
         with ledger.engine.connect() as c:
@@ -93,7 +93,7 @@ def test_init_upgrades_an_older_schema(tmp_path, capsys, monkeypatch):
     code, _, err = run(capsys, "ledger", "summary", "--db", str(tmp_path / "old.db"))
     assert code == 1 and "has schema 0001" in err and "svmodel ledger init" in err
     code, out, _ = run(capsys, "ledger", "init", "--db", str(tmp_path / "old.db"))
-    assert code == 0 and "schema 0002" in out
+    assert code == 0 and "schema 0003" in out
     assert run(capsys, "ledger", "summary", "--db", str(tmp_path / "old.db"))[0] == 0
 
 
@@ -450,3 +450,60 @@ def test_org_and_import_commands(db, tmp_path, capsys):
     assert counts(db) == before  # all or nothing
     data = json.loads(run(capsys, "ledger", "summary", "--json", "--db", db)[1])
     assert data["organisations_by_sector"] == {"private": 1, "social enterprise": 1}
+
+
+def test_lines_keep_one_index_and_bulk_rows_read_back_typed(tmp_path):
+    # Migration 0003 (issue 13): each line written updates one index; the bulk insert binds
+    # booleans, datetimes and NULLs through the column types (read back typed).
+    from datetime import datetime
+
+    from sqlalchemy import inspect
+
+    from svmodel.ledger.db import init_ledger
+    from svmodel.ledger.service import insert_rows
+
+    ledger, revision = init_ledger(str(tmp_path / "l.db"))
+    assert revision == "0003"
+    with ledger.engine.connect() as connection:
+        names = {i["name"] for i in inspect(connection).get_indexes("return_lines")}
+    assert names == {"ix_lines_cover"}
+    when = datetime(2026, 12, 2, 23, 5, 1, 250)
+    with ledger.session() as session:
+        insert_rows(session.connection(), AuditEvent.__table__, ["detail", "actor", "action", "return_id", "at"],
+                    [("{}", "a", "x", None, when), ('{"k": 1}', "b", "y", 7, when)])
+    with ledger.session() as session:
+        events = session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+        assert [(e.actor, e.return_id, e.at, e.detail) for e in events[-2:]] == [
+            ("a", None, when, "{}"), ("b", 7, when, '{"k": 1}')]
+    ledger.dispose()
+
+
+def test_outcome_pages_link_partners_in_order(tmp_path, capsys):
+    # Issue 13 site rewrite: an outcome page lists the partners delivering it, largest first and
+    # equal totals by name, each linked to its partner page; its measure table sums its lines.
+    from svmodel.library.frameworks import load_framework
+
+    db = str(tmp_path / "l.db")
+    assert run(capsys, "ledger", "init", "--db", db)[0] == 0
+    for org, quantity in (("Beta Ltd", 5), ("Alpha CIC", 5), ("Gamma Trust", 9)):
+        form = return_form(tmp_path / f"{org}.csv", [{**K1, "quantity": quantity}])
+        assert run(capsys, "ledger", "submit", str(form), "--org", org, "--period", "2026/27", "--db", db)[0] == 0
+    site = tmp_path / "site"
+    assert run(capsys, "ledger", "publish", "--out", str(site), "--db", db)[0] == 0
+    outcome = load_framework("knowsley").outcome_of("K1").id
+    page = (site / "outcomes" / f"{outcome}.html").read_text()
+    table_part = page[page.index("delivered value by partner, all years</caption>"):]
+    order = [table_part.index(name) for name in ("Gamma Trust", "Alpha CIC", "Beta Ltd")]
+    assert order == sorted(order)
+    ids = {o: int(p.stem[1:]) for p in (site / "partners").glob("p*.html")
+           for o in ("Alpha CIC", "Beta Ltd", "Gamma Trust") if f"<h1>{o}</h1>" in p.read_text()}
+    for name, number in ids.items():
+        assert f'<a href="../partners/p{number}.html">{name}</a>' in table_part
+    import csv
+
+    with open(site / "data" / "lines.csv", newline="", encoding="utf-8") as handle:
+        total = sum(float(r["value"]) for r in csv.DictReader(handle) if r["measure"] == "K1")
+    from svmodel.util.formatting import money
+
+    measures_part = page[page.index(f"{outcome} measures, all years</caption>"):]
+    assert money(total) in measures_part[:measures_part.index("</table>")]

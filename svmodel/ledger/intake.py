@@ -175,10 +175,13 @@ def _rebased(library: ProxyLibrary, proxy_id: str, price_year: int) -> float:
 
 def value_row(measure: Measure, framework: Framework, library: ProxyLibrary, price_year: int,
               quantity: float, proxy_id: str, proxy_units: float, deadweight: float,
-              displacement: float, attribution: float) -> dict[str, Any]:
-    """The valuation of one row (see the module docstring); the keys of LineData."""
+              displacement: float, attribution: float,
+              outcome_of: dict[str, str] | None = None) -> dict[str, Any]:
+    """The valuation of one row (see the module docstring); the keys of LineData.
+    `outcome_of` (measure id -> outcome id) may be passed in by a caller valuing many rows."""
     keep = (1 - deadweight) * (1 - displacement) * (1 - attribution)
-    base = dict(measure=measure.id, outcome=_index(framework)[1].get(measure.id, ""), quantity=quantity,
+    outcome_of = outcome_of if outcome_of is not None else _index(framework)[1]
+    base = dict(measure=measure.id, outcome=outcome_of.get(measure.id, ""), quantity=quantity,
                 unit=measure.unit, deadweight=deadweight, displacement=displacement,
                 attribution=attribution)
     if measure.count_only or not proxy_id:
@@ -192,11 +195,33 @@ def value_row(measure: Measure, framework: Framework, library: ProxyLibrary, pri
 
 
 # --------------------------------------------------------------------------- return form
+def _memo_fraction(memo: dict[Any, Any], value: Any) -> float:
+    """parse_fraction (blank = 0), remembered per distinct cell value within one file: a form
+    repeats the same few adjustments on every row."""
+    try:
+        found = memo[value]
+    except KeyError:
+        try:
+            found = parse_fraction(value) or 0.0
+        except CellError as exc:
+            found = exc
+        memo[value] = found
+    if isinstance(found, CellError):
+        raise CellError(str(found))
+    return found
+
+
 def read_return_form(path: Path, framework: Framework, library: ProxyLibrary, price_year: int,
                      kind: str, content_hash: str, table: Table | None = None) -> ParsedReturn:
-    table = _renamed(table or read_table(path, sheet=FORM_SHEET), _FORM_HEADINGS)
+    table = table or read_table(path, sheet=FORM_SHEET)
+    # each field's column in this file (the field name or its human heading; the last wins,
+    # as when renaming the columns), read in place instead of copying every row
+    found = {_FORM_HEADINGS.get(c, c): c for c in table.columns if c}
+    col = {f: found.get(f, f) for f, _ in FORM_COLUMNS}
+    measures, outcome_of = _index(framework)
+    memo: dict[Any, Any] = {}
     file = str(path)
-    missing = [h for f, h in FORM_COLUMNS if f in ("measure", "quantity") and f not in table.columns]
+    missing = [h for f, h in FORM_COLUMNS if f in ("measure", "quantity") and f not in found]
     if missing:
         raise ReturnError([Problem(file, "header", f"missing column(s) {', '.join(repr(m) for m in missing)}; "
                                      "write a blank form with: svmodel ledger form --framework "
@@ -206,15 +231,15 @@ def read_return_form(path: Path, framework: Framework, library: ProxyLibrary, pr
     seen: dict[str, int] = {}
     for row in table.rows:
         cells = row.cells
-        mid = _text(cells.get("measure")).upper()
+        mid = _text(cells.get(col["measure"])).upper()
         bad = lambda column, message: problems.append(  # noqa: E731
             Problem(file, table.where(row.number, mid, _heading(column)), message))
-        measure = _measure(framework, mid)
+        measure = measures.get(mid.strip())
         if measure is None:
             bad("measure", f"unknown measure {mid or '(blank)'!r}; allowed: {', '.join(framework.measures)}")
             continue
         try:
-            quantity = parse_quantity(cells.get("quantity"))
+            quantity = parse_quantity(cells.get(col["quantity"]))
         except CellError as exc:
             bad("quantity", f"{exc}; expected a number of {measure.unit}, at least 0")
             continue
@@ -224,11 +249,11 @@ def read_return_form(path: Path, framework: Framework, library: ProxyLibrary, pr
             bad("measure", f"{mid} is given twice (first on row {seen[mid]}); one row per measure")
             continue
         seen[mid] = row.number
-        unit = _text(cells.get("unit"))
+        unit = _text(cells.get(col["unit"]))
         if unit and not same_unit(unit, measure.unit):
             bad("unit", f"{unit!r} is not the unit of {mid}; expected {measure.unit!r}")
         allowed = [p.id for p in measure.proxies]
-        proxy_id = _text(cells.get("proxy"))
+        proxy_id = _text(cells.get(col["proxy"]))
         if proxy_id.casefold() in COUNT_ONLY_WORDS:
             proxy_id = ""  # the partner counts the measure without valuing it
         elif measure.count_only:
@@ -247,11 +272,11 @@ def read_return_form(path: Path, framework: Framework, library: ProxyLibrary, pr
         fractions = {}
         for name in ("deadweight", "displacement", "attribution"):
             try:
-                fractions[name] = parse_fraction(cells.get(name)) or 0.0
+                fractions[name] = _memo_fraction(memo, cells.get(col[name]))
             except CellError as exc:
                 bad(name, str(exc))
         try:
-            units = parse_quantity(cells.get("proxy_units"))
+            units = parse_quantity(cells.get(col["proxy_units"]))
             if units == 0:
                 raise CellError("0 would value the row at nothing; leave it blank for 1")
         except CellError as exc:
@@ -260,9 +285,9 @@ def read_return_form(path: Path, framework: Framework, library: ProxyLibrary, pr
         if len(fractions) < 3:
             continue
         valued = value_row(measure, framework, library, price_year, quantity, proxy_id, units or 1.0,
-                           **fractions)
-        lines.append(LineData(**valued, evidence=_text(cells.get("evidence")),
-                              description=_text(cells.get("description"))))
+                           **fractions, outcome_of=outcome_of)
+        lines.append(LineData(**valued, evidence=_text(cells.get(col["evidence"])),
+                              description=_text(cells.get(col["description"]))))
     if not problems and not lines:
         problems.append(Problem(file, "", "no row has a quantity: nothing to record; fill in "
                                           f"'{_heading('quantity')}' for the measures you report"))

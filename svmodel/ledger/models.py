@@ -121,14 +121,15 @@ class ReturnLine(Base):
     """One framework measure on a return: quantity, unit, value and how it was computed."""
 
     __tablename__ = "return_lines"
-    __table_args__ = (Index("ix_lines_return", "return_id"),
-                      Index("ix_lines_cover", "return_id", "counted", "outcome", "measure", "value", "quantity"))
+    # one index: look-ups by return and the figures by outcome and measure read it alone
+    # (migration 0003 dropped the separate return, measure and outcome indexes)
+    __table_args__ = (Index("ix_lines_cover", "return_id", "counted", "outcome", "measure", "value", "quantity"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     return_id: Mapped[int] = mapped_column(ForeignKey("returns.id"))
     position: Mapped[int] = mapped_column(Integer)
-    measure: Mapped[str] = mapped_column(String(10), index=True)
-    outcome: Mapped[str] = mapped_column(String(10), index=True)
+    measure: Mapped[str] = mapped_column(String(10))
+    outcome: Mapped[str] = mapped_column(String(10))
     quantity: Mapped[float] = mapped_column(Float)
     unit: Mapped[str] = mapped_column(String(120))
     basis: Mapped[str] = mapped_column(String(20))  # proxy, face value, count only, scenario

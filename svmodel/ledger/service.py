@@ -14,9 +14,11 @@ import getpass
 import json
 import os
 from dataclasses import dataclass
+from dataclasses import fields as dataclass_fields
+from operator import attrgetter, itemgetter
 from pathlib import Path
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Connection, Table, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -114,7 +116,7 @@ def parse_submission(path: str | Path, kind: str | None, config: PartnershipConf
     from svmodel.procurement.bids import read_table
 
     table = read_table(path, sheet=intake.FORM_SHEET)
-    way = intake.detect(path, intake._renamed(table, {}))
+    way = intake.detect(path, table)
     if way == "delivery return":
         if contract_spec is None:
             raise ReturnError([Problem(str(path), "", "this is a contract delivery return (it has a "
@@ -242,15 +244,16 @@ def submit_many(ledger: Ledger, items: list[Submission], config: PartnershipConf
 
     Large batches are parsed on every core and stored with a few multi-row statements."""
     actor = (actor or current_user())[:200]
-    library = library or default_library()
+    shipped = default_library()
+    library = library or shipped
     jobs = [(item, config) for item in items]
-    if len(items) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1 and library is default_library():
+    if len(items) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1 and library is shipped:
         from concurrent.futures import ProcessPoolExecutor
 
         with ProcessPoolExecutor(max_workers=os.cpu_count()) as pool:
             outcomes = list(pool.map(_parse_item, jobs, chunksize=max(1, len(jobs) // (8 * (os.cpu_count() or 1)))))
     else:
-        outcomes = [_parse_item(job) if library is default_library() else _parse_with(job, library) for job in jobs]
+        outcomes = [_parse_with(job, library) for job in jobs]
     problems = [p for o in outcomes if isinstance(o, list) for p in o]
     if problems:
         raise ReturnError(problems)
@@ -277,6 +280,40 @@ def _parse_with(job: tuple[Submission, PartnershipConfig], library: ProxyLibrary
         return [Problem(str(item.path), "period", str(exc))]
     except InputFileError as exc:
         return list(exc.problems)
+    except LedgerError as exc:
+        return [Problem(str(item.path), "", str(exc))]
+
+
+def insert_rows(connection: Connection, table: Table, keys: list[str], rows: list[tuple]) -> None:
+    """INSERT many rows (tuples of the values of `keys`) with one statement compiled by
+    SQLAlchemy and run as the driver's executemany, the values bound through each column
+    type's own processor, instead of SQLAlchemy building a parameter set per row: the bulk path
+    for return lines and audit events. Values are always bound, never formatted into the SQL."""
+    if not rows:
+        return
+    dialect = connection.dialect
+    compiled = insert(table).compile(dialect=dialect, column_keys=keys)
+    # a plain INSERT binds each column under its own key
+    order = list(compiled.positiontup) if compiled.positional else keys
+    at = [keys.index(k) for k in order]
+    convert = [(i, p) for i, p in enumerate(table.c[k].type.dialect_impl(dialect).bind_processor(dialect)
+                                            for k in order) if p is not None]
+    if at != list(range(len(keys))) or convert:
+        pick = itemgetter(*at) if len(at) > 1 else (lambda row: (row[at[0]],))
+        reordered = []
+        for row in rows:
+            values = list(pick(row))
+            for i, process in convert:
+                values[i] = process(values[i])
+            reordered.append(tuple(values))
+        rows = reordered
+    params = rows if compiled.positional else [dict(zip(order, row)) for row in rows]
+    connection.exec_driver_sql(compiled.string, params)
+
+
+_LINE_FIELDS = [f.name for f in dataclass_fields(intake.LineData)]
+_line_values = attrgetter(*_LINE_FIELDS)
+_EVENT_KEYS = ["actor", "action", "return_id", "at", "detail"]
 
 
 def _store_batch(session: Session, parsed: list[intake.ParsedReturn], keys: list[tuple[Organisation, Period]],
@@ -332,17 +369,16 @@ def _store_batch(session: Session, parsed: list[intake.ParsedReturn], keys: list
             lines, events = [], []
             for (i, latest), row, return_id in zip(new_items, new_rows, ids):
                 ret, (org, per) = parsed[i], keys[i]
-                lines += [dict(return_id=return_id, position=n, **line.__dict__) for n, line in enumerate(ret.lines)]
-                events.append(dict(actor=actor, action="submitted" if latest is None else "corrected",
-                                   return_id=return_id, at=now, detail=json.dumps(dict(
+                lines += [(return_id, n, *_line_values(line)) for n, line in enumerate(ret.lines)]
+                events.append((actor, "submitted" if latest is None else "corrected", return_id, now, json.dumps(dict(
                                        organisation=org.name, period=per.label, kind=ret.kind, version=row["version"],
                                        file=row["filename"], sha256=ret.content_hash, lines=len(ret.lines),
                                        total_value=round(ret.total_value, 2), supersedes=latest.id if latest else None,
                                        proxy_library=f"{library.version} {library.content_hash[:12]}"), sort_keys=True)))
                 word = "recorded" if latest is None else f"recorded as version {row['version']}, replacing return {latest.id}"
                 results[i] = SubmitResult(return_id, row["version"], True, ret.total_value, word)
-            connection.execute(insert(ReturnLine.__table__), lines)
-            connection.execute(insert(AuditEvent.__table__), events)
+            insert_rows(connection, ReturnLine.__table__, ["return_id", "position", *_LINE_FIELDS], lines)
+            insert_rows(connection, AuditEvent.__table__, _EVENT_KEYS, events)
         pending = later
     return results  # type: ignore[return-value]
 

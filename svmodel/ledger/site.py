@@ -116,29 +116,47 @@ def _levels_note(levels: Iterable[str]) -> str:
     return f'<p class="levels">{escape_html(levels_label(levels))}</p>'
 
 
-def _by_level(frame: pd.DataFrame, key: str, labels: dict | None = None) -> list[tuple[str, dict[str, float]]]:
+def _sums(frame: pd.DataFrame, keys: Sequence[str], column: str = "value") -> dict[tuple, float]:
+    """Sum of `column` by `keys`: a plain loop over the column values for the small tables of
+    one partner or outcome page (pandas' groupby costs milliseconds of set-up per call, and the
+    site makes thousands of them), pandas' groupby for the large overview tables."""
+    if len(frame) > 5000:
+        return {(k if isinstance(k, tuple) else (k,)): float(v)
+                for k, v in frame.groupby(list(keys), sort=False)[column].sum().items()}
+    out: dict[tuple, float] = {}
+    for *key, value in zip(*(frame[k].tolist() for k in keys), frame[column].tolist()):
+        key = tuple(key)
+        out[key] = out.get(key, 0.0) + value
+    return out
+
+
+def _by_level(frame: pd.DataFrame, key: str, labels: dict | None = None) -> list[tuple[object, str, dict[str, float]]]:
+    """(key, label, value by assurance level) per key with any value, largest total first."""
     if frame.empty:
         return []
-    pivot = frame.groupby([key, "level"], sort=False)["value"].sum().unstack("level", fill_value=0.0)
-    pivot = pivot.loc[pivot.sum(axis=1).sort_values(ascending=False).index]
-    return [((labels or {}).get(k, str(k)), {lvl: float(row.get(lvl, 0.0)) for lvl in LEVELS})
-            for k, row in pivot.iterrows() if float(row.sum()) != 0.0]
+    per_key: dict[object, dict[str, float]] = {}
+    for (k, level), value in _sums(frame, [key, "level"]).items():
+        per_key.setdefault(k, {})[level] = value
+    rows = [(k, (labels or {}).get(k, str(k)), {lvl: float(v.get(lvl, 0.0)) for lvl in LEVELS})
+            for k, v in per_key.items()]
+    rows = [r for r in rows if sum(r[2].values()) != 0.0]
+    return sorted(rows, key=lambda r: (-sum(r[2].values()), r[1]))  # ties by label: same every run
 
 
 def _level_chart_and_table(frame: pd.DataFrame, key: str, heading: str, what: str,
                            labels: dict | None = None, links: dict | None = None) -> str:
-    rows = _by_level(frame, key, labels)
-    if not rows:
+    keyed = _by_level(frame, key, labels)
+    if not keyed:
         return f"<p>No {escape_html(what)} recorded.</p>"
+    rows = [(label, values) for _, label, values in keyed]
     present = [lvl for lvl in LEVELS if any(v.get(lvl, 0) for _, v in rows)]
     total = sum(sum(v.values()) for _, v in rows)
     top = ", ".join(f"{label} {money(sum(v.values()))}" for label, v in rows[:3])
     svg = charts.stacked_bars(rows, present, charts.LEVEL_COLOURS, heading,
                               f"{heading}: {money(total)} in all; largest: {top}. Bars are split by assurance "
                               "level; the table below gives every figure.")
-    keys = list(_by_level(frame, key).__iter__())
     tab_rows = []
-    for (label, values), (raw_key, _) in zip(rows, keys):
+    for raw_key, label, values in keyed:
         first = link(links[raw_key], label) if links and raw_key in links else label
         tab_rows.append([first, *[money(values.get(lvl, 0.0)) for lvl in present], money(sum(values.values()))])
     return (f"<figure>{svg}<figcaption>{escape_html(heading)}. {escape_html(levels_label(present))}.</figcaption></figure>"
@@ -149,9 +167,9 @@ def _level_chart_and_table(frame: pd.DataFrame, key: str, heading: str, what: st
 def _trend(frame: pd.DataFrame, title: str) -> str:
     if frame.empty:
         return "<p>No returns yet.</p>"
-    years = sorted(frame["financial_year"].unique())
-    kinds = [k for k in KINDS if k in set(frame["kind"])]
-    sums = frame.groupby(["financial_year", "kind"])["value"].sum().to_dict()
+    sums = _sums(frame, ["financial_year", "kind"])
+    years = sorted({y for y, _ in sums})
+    kinds = [k for k in KINDS if k in {k for _, k in sums}]
     desc = "; ".join(f"{y}: " + ", ".join(f"{k} {money(sums.get((y, k), 0.0))}" for k in kinds) for y in years)
     svg = charts.grouped_bars(years, kinds, sums, title, f"{title}. {desc}. Kinds side by side, never added.")
     rows = [[y, *[money(sums.get((y, k), 0.0)) for k in kinds]] for y in years]
@@ -176,7 +194,6 @@ def publish(ledger: Ledger, out: Path, config: PartnershipConfig, year: str | No
     gen = data.generated_at
     outcome_names = {o.id: f"{o.id} {o.name}" for o in framework.outcomes}
     measures = framework.measures
-    partner_links = {row.organisation_id: f"partners/p{row.organisation_id}.html" for row in rets.itertuples()}
     name_of = dict(zip(data.organisations["id"], data.organisations["name"]))
 
     # ---------------------------------------------------------------- overview
@@ -243,22 +260,25 @@ def publish(ledger: Ledger, out: Path, config: PartnershipConfig, year: str | No
             body += ["<h2>Committed against delivered, all contracts</h2>", _cvd_table(mine_cvd, depth=1)]
         body += ["<h2>Returns</h2>", table(
             ["Return", "Period", "Kind", "Version", "Status", "Assurance", "Value"],
-            [[f"#{r.id}", r.period, r.kind, r.version, r.status, r.assurance, money(r.value)]
-             for r in mine.itertuples()], "Current versions of this partner's returns", numeric=(3, 6))]
+            [[f"#{i}", p, k, v, st, a, money(x)] for i, p, k, v, st, a, x in zip(
+                *(mine[c].tolist() for c in ("id", "period", "kind", "version", "status", "assurance", "value")))],
+            "Current versions of this partner's returns", numeric=(3, 6))]
         write(f"partners/p{org.id}.html", page(org.name, "".join(body), config, 1, gen))
 
     # ---------------------------------------------------------------- outcomes and measures
     counted_lines = data.lines[data.lines["counted"]]
+    # one pass each: the counted lines split by outcome, sums by measure and kind
+    lines_by_outcome = dict(tuple(counted_lines.groupby("outcome", sort=False)))
+    by_measure_kind = _sums(counted_lines, ["outcome", "measure", "kind"])
     outcome_rows = []
     for outcome in framework.outcomes:
-        mine = counted_lines[counted_lines["outcome"] == outcome.id]
+        mine = lines_by_outcome.get(outcome.id, counted_lines.iloc[0:0])
         d = float(mine.loc[mine["kind"] == "delivered", "value"].sum())
         outcome_rows.append([link(f"{outcome.id}.html", f"{outcome.id} {outcome.name}"), money(d)])
         m_rows = []
         for m in outcome.measures:
-            mm = mine[mine["measure"] == m.id]
             m_rows.append([link(f"../measures/{m.id}.html", f"{m.id} {m.name}"),
-                           *[money(float(mm.loc[mm["kind"] == k, "value"].sum())) for k in KINDS]])
+                           *[money(by_measure_kind.get((outcome.id, m.id, k), 0.0)) for k in KINDS]])
         body = [f"<h1>{escape_html(outcome.id)} {escape_html(outcome.name)}</h1>",
                 "<h2>Trend</h2>", _trend(mine, f"{outcome.id}: value by financial year and kind"),
                 "<h2>Measures</h2>", table(["Measure", *KINDS], m_rows, f"{outcome.id} measures, all years",
@@ -271,8 +291,9 @@ def publish(ledger: Ledger, out: Path, config: PartnershipConfig, year: str | No
     write("outcomes/index.html", page("Outcomes", "<h1>Knowsley outcomes</h1>" + table(
         ["Outcome", "Delivered (all years)"], outcome_rows, "Delivered value by outcome, all years", numeric=(1,))
         + _levels_note(counted_lines["level"]), config, 1, gen))
+    lines_by_measure = dict(tuple(data.lines.groupby("measure", sort=False)))
     for mid, m in measures.items():
-        mine = data.lines[data.lines["measure"] == mid]
+        mine = lines_by_measure.get(mid, data.lines.iloc[0:0])
         valued = "counted, not valued: " + m.reason if m.count_only else "valued with: " + ", ".join(
             p.id for p in m.proxies)
         per_year = mine.groupby(["financial_year", "kind"]).agg(quantity=("quantity", "sum"), value=("value", "sum"))

@@ -43,36 +43,45 @@ class SiteData:
         return self.returns[self.returns["status"] != "rejected"]
 
 
+def _frame(session, statement, columns: list[str]) -> pd.DataFrame:  # noqa: ANN001
+    """A query's rows as a table, built column by column (pandas probes every row object when
+    given a list of rows; transposing first is several times faster for the ledger's lines)."""
+    rows = session.execute(statement).all()
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    return pd.DataFrame(dict(zip(columns, map(list, zip(*rows)))))
+
+
 def load(ledger: Ledger) -> SiteData:
     """Everything the site shows, read in one short transaction."""
     with ledger.session() as session:
-        orgs = pd.DataFrame(session.execute(select(Organisation.id, Organisation.name, Organisation.sector,
-                                                   Organisation.number)).all(),
-                            columns=["id", "name", "sector", "number"])
-        rets = pd.DataFrame(session.execute(
+        orgs = _frame(session, (select(Organisation.id, Organisation.name, Organisation.sector,
+                                                   Organisation.number)),
+                      ["id", "name", "sector", "number"])
+        rets = _frame(session, (
             select(Return.id, Return.organisation_id, Organisation.name, Organisation.sector, Period.label,
                    Period.financial_year, Return.kind, Return.version, Return.source_type, Return.status,
                    Return.assurance, Return.total_value, Return.contract_id, Return.submitted_at,
                    Return.price_year, Return.proxy_library_version, Return.content_hash)
             .join(Organisation, Return.organisation_id == Organisation.id)
             .join(Period, Return.period_id == Period.id)
-            .where(Return.current.is_(True)).order_by(Return.id)).all(),
-            columns=["id", "organisation_id", "organisation", "sector", "period", "financial_year", "kind",
+            .where(Return.current.is_(True)).order_by(Return.id)),
+            ["id", "organisation_id", "organisation", "sector", "period", "financial_year", "kind",
                      "version", "source_type", "status", "assurance", "value", "contract_id", "submitted_at",
                      "price_year", "proxy_library_version", "sha256"])
-        lines = pd.DataFrame(session.execute(
+        lines = _frame(session, (
             select(ReturnLine.return_id, ReturnLine.measure, ReturnLine.outcome, ReturnLine.quantity,
                    ReturnLine.unit, ReturnLine.basis, ReturnLine.proxy_id, ReturnLine.value,
                    ReturnLine.counted, ReturnLine.contract_year, ReturnLine.donation_type, ReturnLine.channel)
             .join(Return, ReturnLine.return_id == Return.id)
-            .where(Return.current.is_(True), Return.status != "rejected")).all(),
-            columns=["return_id", "measure", "outcome", "quantity", "unit", "basis", "proxy_id", "value",
+            .where(Return.current.is_(True), Return.status != "rejected")),
+            ["return_id", "measure", "outcome", "quantity", "unit", "basis", "proxy_id", "value",
                      "counted", "contract_year", "donation_type", "channel"])
-        contracts = pd.DataFrame(session.execute(
+        contracts = _frame(session, (
             select(Contract.id, Contract.reference, Contract.name, Contract.buyer, Contract.supplier_id,
                    Organisation.name, Contract.value, Contract.years, Contract.start_year)
-            .join(Organisation, Contract.supplier_id == Organisation.id)).all(),
-            columns=["id", "reference", "name", "buyer", "supplier_id", "supplier", "value", "years", "start_year"])
+            .join(Organisation, Contract.supplier_id == Organisation.id)),
+            ["id", "reference", "name", "buyer", "supplier_id", "supplier", "value", "years", "start_year"])
     rets["level"] = rets["assurance"].where(rets["status"] == "verified", UNVERIFIED)
     rets["submitted_at"] = rets["submitted_at"].astype(str)
     meta = rets.set_index("id")[["organisation_id", "organisation", "sector", "financial_year", "kind",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import total_ordering
 from pathlib import Path
 from svmodel.errors import PriceYearError
@@ -81,6 +81,12 @@ class Deflators:
     source: str
     url: str
     vintage: str = CALENDAR_SERIES  # the calendar series' name, e.g. HMT_QNA_Dec2025_calendar
+    #: Years whose index is a forecast in this release (HM Treasury publishes OBR forecasts for
+    #: the years after the outturn); empty for an outturn-only series.
+    forecast_years: frozenset[int] = frozenset()
+    #: Factors already computed, by (from, to) label: each pair is worked out once per vintage
+    #: (issue 11: scenario resolution, the uncertainty model and the ledger share them).
+    _factors: dict[tuple[str, str], float] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def first_year(self) -> int:
@@ -114,8 +120,24 @@ class Deflators:
         return self.calendar[year.start]
 
     def factor(self, from_year: object, to_year: object) -> float:
-        """Multiplier that moves a value from `from_year` prices to `to_year` prices."""
-        return self.index(to_year) / self.index(from_year)
+        """Multiplier that moves a value from `from_year` prices to `to_year` prices (computed
+        once per pair of price years and kept)."""
+        key = (PriceYear.parse(from_year).label, PriceYear.parse(to_year).label)
+        found = self._factors.get(key)
+        if found is None:
+            found = self._factors[key] = self.index(to_year) / self.index(from_year)
+        return found
+
+    def forecast_in(self, *price_years: object) -> list[str]:
+        """The price years among `price_years` whose index uses a forecast year of this vintage
+        (a financial year uses two calendar years), as labels; empty when all are outturn."""
+        out = []
+        for raw in price_years:
+            year = PriceYear.parse(raw)
+            used = {year.start, year.start + 1} if year.financial else {year.start}
+            if used & self.forecast_years and year.label not in out:
+                out.append(year.label)
+        return out
 
     def rebase(self, value: float, from_year: object, to_year: object) -> float:
         return value * self.factor(from_year, to_year)
@@ -135,6 +157,7 @@ def load_deflator_vintages(path: Path) -> dict[str, Deflators]:
     name, so results computed with an older vintage can still be reproduced by pinning it
     (scenario field ``deflator_vintage``)."""
     calendar: dict[str, dict[int, float]] = {}
+    forecast: dict[str, set[int]] = {}
     meta: dict[str, tuple[str, str]] = {}
     financial: dict[str, float] = {}
     with open(path, newline="", encoding="utf-8") as handle:
@@ -142,6 +165,8 @@ def load_deflator_vintages(path: Path) -> dict[str, Deflators]:
             series = row["series"]
             if is_calendar_series(series):
                 calendar.setdefault(series, {})[int(row["period"])] = float(row["index_value"])
+                if str(row.get("is_forecast") or "").strip().lower() in ("yes", "true", "1"):
+                    forecast.setdefault(series, set()).add(int(row["period"]))
                 meta[series] = (row["source_title"], row["source_url"])
             elif series == FINANCIAL_SERIES:
                 financial[row["period"]] = float(row["index_value"])
@@ -154,7 +179,8 @@ def load_deflator_vintages(path: Path) -> dict[str, Deflators]:
             raise ValueError(f"{path}: the calendar-year series {series} has gaps")
         source, url = meta[series]
         out[series] = Deflators(calendar=values, published_financial=financial, source=source,
-                                url=url, vintage=series)
+                                url=url, vintage=series,
+                                forecast_years=frozenset(forecast.get(series, ())))
     return out
 
 

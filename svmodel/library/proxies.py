@@ -13,6 +13,7 @@ import difflib
 import hashlib
 import io
 import math
+import os
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -21,7 +22,7 @@ from typing import Iterable, Iterator
 import yaml
 
 from svmodel.errors import ProxyLibraryError
-from svmodel.resources import proxies_dir
+from svmodel.resources import ENVIRONMENT, proxies_dir
 from svmodel.util.inputfiles import read_bounded
 from svmodel.util.limits import MAX_CSV_BYTES, MAX_CSV_FIELD, MAX_MONEY, MAX_TABLE_ROWS
 from svmodel.library.deflators import (Deflators, PriceYear, PriceYearError, load_deflator_vintages,
@@ -341,6 +342,13 @@ def _cached_library(directory: str) -> ProxyLibrary:
     return load_library(Path(directory))
 
 
+@lru_cache(maxsize=8)
+def _default_dir(override: str | None) -> str:
+    """The library folder for one value of `$SVMODEL_PROXIES_DIR` (resolving the packaged
+    folder walks importlib.resources: done once, not on every call)."""
+    return str(default_proxies_dir())
+
+
 def default_library() -> ProxyLibrary:
-    """The shipped library, loaded once per process."""
-    return _cached_library(str(default_proxies_dir()))
+    """The shipped library (or `$SVMODEL_PROXIES_DIR`'s), loaded once per process."""
+    return _cached_library(_default_dir(os.environ.get(ENVIRONMENT["proxies"])))

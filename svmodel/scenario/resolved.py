@@ -75,6 +75,7 @@ class Line:
     grade: int | None = None
     discount_schedule: str = "standard"
     value_index: tuple[float, ...] | None = None  # value in outcome year t / value in the start year
+    rebase_factor: float = 1.0  # the GDP deflator factor unit_value used (issue 11: computed once)
 
     @property
     def profile(self) -> tuple[float, ...]:
@@ -197,11 +198,12 @@ def _resolve_series_line(outcome: Outcome, library: ProxyLibrary, price_year: in
     index = series_index(series, by_year.first_year, outcome.start_year, horizon_of(outcome))
     sign = -1.0 if outcome.disbenefit else 1.0
     funnel = outcome.cohort.funnel() if outcome.cohort is not None else None
+    factor = library.deflators.factor(series.price_year, price_year)
     return Line(
         id=outcome.id, stakeholder=outcome.stakeholder, outcome=outcome.outcome,
         measure=outcome.measure or "", indicator=outcome.indicator or "",
         quantity=funnel.quantity if funnel is not None else outcome.quantity,
-        unit_value=sign * library.deflators.rebase(first, series.price_year, price_year),
+        unit_value=sign * first * factor, rebase_factor=factor,
         deadweight=outcome.deadweight, displacement=outcome.displacement,
         attribution=outcome.attribution, drop_off=outcome.drop_off,
         duration=outcome.duration, start_year=outcome.start_year, proxy_id="",
@@ -250,12 +252,13 @@ def resolve_line(outcome: Outcome, library: ProxyLibrary, price_year: int,
         )
     funnel = outcome.cohort.funnel() if outcome.cohort is not None else None
     sign = -1.0 if outcome.disbenefit else 1.0
-    growth = _growth(outcome, library.deflators.rebase(amount, year, price_year))
+    factor = library.deflators.factor(year, price_year)
+    growth = _growth(outcome, amount * factor)
     return Line(
         id=outcome.id, stakeholder=outcome.stakeholder, outcome=outcome.outcome,
         measure=outcome.measure or "", indicator=outcome.indicator or "",
         quantity=funnel.quantity if funnel is not None else outcome.quantity,
-        unit_value=growth.get("unit_value", sign * library.deflators.rebase(amount, year, price_year)),
+        unit_value=growth.get("unit_value", sign * amount * factor), rebase_factor=factor,
         value_index=growth.get("value_index"),
         cohort=funnel, disbenefit=outcome.disbenefit, agency=outcome.agency or "",
         cashable=outcome.cashable if outcome.cashable is not None else _proxy_cashable(outcome, library),

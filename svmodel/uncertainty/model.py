@@ -62,8 +62,7 @@ class ModelArrays:
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> "ModelArrays":
         lines = scenario.lines
-        deflators = scenario.library.deflators
-        rebase = np.array([deflators.factor(l.original_price_year, scenario.price_year)
+        rebase = np.array([l.rebase_factor  # the factor resolution used (issue 11: once)
                            * (-1.0 if getattr(l, "disbenefit", False) else 1.0)
                            if getattr(l, "value_index", None) is None or not l.original_value
                            else l.unit_value / l.original_value  # issue 14: grown to the start year
