@@ -233,3 +233,26 @@ def test_pdf_without_a_browser_keeps_html_and_says_why(tmp_path, monkeypatch, ca
     err = capsys.readouterr().err
     assert "no PDF written" in err and "SVMODEL_CHROMIUM" in err
     assert page.is_file() and not (tmp_path / "a.pdf").exists()
+
+
+# ----------------------------------------------------------------------------- round trip
+def test_narrative_survives_yaml_to_workbook_to_yaml_to_report(tmp_path):
+    """Issue 15's round trip: YAML -> Value Map xlsx -> YAML -> the report shows every reason."""
+    from svmodel.excel.reader import import_workbook
+    from svmodel.excel.writer import export_workbook
+    from svmodel.scenario import dump_scenario, load_scenario
+
+    source = load_scenario(EXAMPLES / "reablement_home_care.yaml")
+    book = export_workbook(source, tmp_path / "map.xlsx")
+    imported, _ = import_workbook(book, base_dir=tmp_path)
+    back = dump_scenario(imported.to_dict(), tmp_path / "back.yaml")
+    report = sroi.build(back, draws=0, seed=1)
+    text = _text(report.line_details()) + " " + _text(report.scope_and_stakeholders())
+    model = source.model
+    assert model.scope and " ".join(model.scope.split()) in text
+    for group in model.stakeholders:
+        assert group.name in text
+    reasons = [reason for outcome in model.outcomes for reason in outcome.reasons.given().values()]
+    assert len(reasons) >= 10
+    for reason in reasons:
+        assert " ".join(reason.split()) in text, reason
