@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 # system-deps`); without one it says why and writes the HTML reports only.
 DEMO_PDF = $$($(BIN)/python -c 'import sys; from svmodel.util.pdf import pdf_unavailable_reason as r; m = r(); print(f"no PDF: {m}", file=sys.stderr) if m else print("--pdf")')
 
-.PHONY: demo test venv clean benchmarks system-deps wheel-check docs
+.PHONY: demo test test-fast venv clean benchmarks system-deps wheel-check docs
 
 venv: $(STAMP)
 
@@ -51,6 +51,11 @@ docs: $(STAMP)
 # (pytest-xdist), a test file per worker at a time; `pytest -n 0` runs them in one process.
 test: $(STAMP) system-deps
 	$(BIN)/python -m pytest -n auto --dist loadfile
+
+# The quick loop while editing: every test not marked slow (no browser, docs build, wheel check,
+# Dask cluster or batch fault tests), on one worker per core.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -n auto --dist loadfile -m "not slow"
 
 wheel-check: $(STAMP)
 	bash scripts/check_wheel.sh $(BIN)/python
