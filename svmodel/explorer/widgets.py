@@ -23,7 +23,6 @@ each judgement; HM Treasury Green Book (2022) Annex A6 (discounting).
 from __future__ import annotations
 
 import base64
-import io
 import os
 import re
 import time
@@ -81,8 +80,7 @@ ADJUSTMENT_LABELS = tuple((name, f"{PARAMETERS[name].label} %", PARAMETERS[name]
                           for name in ADJUSTMENTS)
 QUANTITY, VALUE, DURATION = PARAMETERS["quantity"], PARAMETERS["value"], PARAMETERS["duration"]
 AMOUNT, YEAR = PARAMETERS["amount"], PARAMETERS["year"]
-CHARTS = (("value_by_year", None, (7.5, 2.8)), ("stakeholder", "stakeholder", (7.5, 2.4)),
-          ("value_type", "value_type", (7.5, 1.9)))
+CHARTS = (("value_by_year", None), ("stakeholder", "stakeholder"), ("value_type", "value_type"))
 _STYLE = {"description_width": "150px"}
 _WIDE = W.Layout(width="440px")
 
@@ -132,20 +130,6 @@ def _slider(description: str, value: float, tooltip: str, top: float = 100.0) ->
     return W.FloatSlider(value=value, min=0.0, max=top, step=0.1, readout_format=".1f",
                          description=description, description_allow_html=False, tooltip=tooltip,
                          continuous_update=False, style=_STYLE, layout=_WIDE)
-
-
-def _png(fig: Any, dpi: int = 80) -> bytes:
-    """PNG bytes of a Figure, drawn once on an Agg canvas (savefig would lay it out twice)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from PIL import Image
-
-    fig.set_dpi(dpi)
-    canvas = FigureCanvasAgg(fig)
-    canvas.draw()
-    buffer = io.BytesIO()
-    Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba()).save(
-        buffer, format="png", compress_level=1)
-    return buffer.getvalue()
 
 
 class ScenarioExplorer:
@@ -431,14 +415,14 @@ class ScenarioExplorer:
         self.changes = W.HTML()
         self.line_table = W.HTML()
         self.status = W.HTML()
-        self.chart_images = {key: W.Image(format="png") for key, _, _ in CHARTS}
+        self.chart_images = {key: W.HTML() for key, _ in CHARTS}  # inline SVG (svmodel.report.svg)
         self._chart_inputs: dict[str, bytes] = {}
-        charts = W.VBox([self.chart_images[key] for key, _, _ in CHARTS])
+        charts = W.VBox([self.chart_images[key] for key, _ in CHARTS])
         self.chart_colours: dict[str, dict[str, str]] = {}
         if self.charts_enabled:  # matplotlib loads only when charts are drawn
             from svmodel.explorer.charts import category_colours
 
-            self.chart_colours = {by: category_colours(self.baseline, by) for _, by, _ in CHARTS if by}
+            self.chart_colours = {by: category_colours(self.baseline, by) for _, by in CHARTS if by}
 
         self.reset_button = W.Button(description="Reset to baseline", icon="undo")
         self.reset_button.on_click(self._guard(lambda _: self.reset(), "variant"))
@@ -666,8 +650,7 @@ class ScenarioExplorer:
                 "<th>PV now</th><th>Change</th></tr>" + rows + "</table>")
 
     def _draw_charts(self, results: Results) -> None:
-        from svmodel.explorer import charts as stable  # matplotlib loads only when charts are drawn
-        from svmodel.report import charts
+        from svmodel.explorer import charts
 
         engine = results.engine
         inputs = {  # what each chart shows: an unchanged chart is not redrawn
@@ -675,15 +658,12 @@ class ScenarioExplorer:
             "stakeholder": engine.line_present_values.tobytes(),
             "value_type": engine.line_present_values.tobytes(),
         }
-        for key, by, size in CHARTS:
+        for key, by in CHARTS:
             if self._chart_inputs.get(key) == inputs[key]:
                 continue
             self._chart_inputs[key] = inputs[key]
-            if by is None:
-                fig = charts.value_by_year(results, size)
-            else:
-                fig = stable.breakdown(results, by, self.chart_colours[by], size)
-            self.chart_images[key].value = _png(fig)
+            self.chart_images[key].value = (charts.value_by_year(results) if by is None
+                                            else charts.breakdown(results, by, self.chart_colours[by]))
 
     # ------------------------------------------------------------------ actions
     def reset(self) -> None:

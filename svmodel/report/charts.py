@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from svmodel.results import Results
+from svmodel.report.svg import PALETTE  # one palette for the PNG and the SVG charts
 from svmodel.util.formatting import money_axis
 from svmodel.util.safety import chart_text
 
@@ -19,7 +20,6 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-PALETTE = ("#1b6f8a", "#e07a2e", "#5b9a4b", "#8c5fa8", "#c9474f", "#7f7f7f", "#d4b13f", "#3d8fd1")
 def _compact(value: float, _: object = None) -> str:
     """Pound labels on every money axis: £950, £200k, £1.6m (svmodel.util.formatting.money_axis)."""
     return money_axis(value)
