@@ -160,6 +160,9 @@ class Results:
             "proxy_packs": list(library.packs),
             "deflator_series": library.deflators.source,
             "deflator_vintage": library.deflators.vintage,
+            # price years whose rebasing rests on a forecast year of that vintage (issue 14)
+            "deflator_forecast_price_years": library.deflators.forecast_in(
+                self.scenario.price_year, *(line.original_price_year for line in self.scenario.lines)),
             "scenario_file": str(self.scenario.path) if self.scenario.path else None,
             "scenario_hash": self.scenario.file_hash,
             "computed_at": self.computed_at,

@@ -161,7 +161,9 @@ def test_a_vintage_with_forecasts_rebases_every_shipped_proxy(tmp_path):
     assert library.deflator_vintages["HMT_QNA_Dec2025_calendar"].forecast_years == frozenset()
     # the landfill scenario that fails today validates with it, and says which vintage it used
     result = calculate(parse_scenario(SCENARIO, "landfill.yaml", library))
-    assert result.to_dict()["provenance"]["deflator_vintage"] == "HMT_TESTFIXTURE_forecast_calendar"
+    provenance = result.to_dict()["provenance"]
+    assert provenance["deflator_vintage"] == "HMT_TESTFIXTURE_forecast_calendar"
+    assert provenance["deflator_forecast_price_years"]  # the landfill rows rest on forecast years
     # pinning the outturn-only vintage brings the clear error back
     with pytest.raises(ScenarioError, match="HMT_QNA_Dec2025_calendar"):
         parse_scenario(SCENARIO.replace("price_year: 2024\n", "price_year: 2024\n"
