@@ -118,10 +118,14 @@ def test_report_notebook_by_hand_leaves_nothing_in_the_repo(repo_root, tmp_path)
     if shutil.which("git") is None or not (repo_root / ".git").exists():
         pytest.skip("not a git checkout")
 
+    # Caches other tests write while this one runs (pytest-xdist runs files side by side):
+    # hypothesis's example database and pytest's cache, and compiled bytecode.
+    others = ("__pycache__", ".pyc", ".hypothesis/", ".pytest_cache/")
+
     def untracked() -> set[str]:
         out = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all", "--ignored"],
                              cwd=repo_root, capture_output=True, text=True, check=True).stdout
-        return {line for line in out.splitlines() if "__pycache__" not in line and ".pyc" not in line}
+        return {line for line in out.splitlines() if not any(part in line for part in others)}
 
     before = untracked()
     notebook = repo_root / "notebooks" / "sroi_report.ipynb"
