@@ -16,7 +16,7 @@ import pytest
 from svmodel.cli import main
 from svmodel.report import sroi, story
 from svmodel.report.labels import parameter_value, sensitivity_label
-from svmodel.report.render import css_string
+from svmodel.util.safety import css_string
 from svmodel.util.formatting import money_axis, number
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -189,6 +189,8 @@ def test_index_shows_ratios_as_pounds():
 
     page = index_page([{"name": "a", "title": "A", "status": "ok", "report": "a.html",
                         "sroi_ratio": 1.05, "sroi_ratio_p5": 0.9, "sroi_ratio_p95": 1.2}], "B", "t")
+    assert "£0.90\u00a0:\u00a0£1 to £1.20\u00a0:\u00a0£1" in page  # each ratio kept on one line
+    page = page.replace("\u00a0", " ")
     assert "£1.05 : £1" in page and "£0.90 : £1 to £1.20 : £1" in page
     assert "Page \" counter(page) \" of \" counter(pages)" in page  # printable with page numbers
 

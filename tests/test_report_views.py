@@ -180,7 +180,7 @@ def test_index_page_lists_reports_and_failures():
         {"name": "b", "scenario": "b.yaml", "status": "failed", "error_name": "ValueError",
          "message": "boom", "cell": 3, "cell_source": "raise ValueError('boom')"},
     ]
-    page = index_page(records, "Batch", "today", {"report": "portfolio.html"})
+    page = index_page(records, "Batch", "today", {"report": "portfolio.html"}).replace("\u00a0", " ")
     assert 'href="a.html"' in page and "A &lt;1&gt;" in page and "£2.00 : £1 to £3.00 : £1" in page
     assert "ValueError" in page and "cell 3" in page and 'href="portfolio.html"' in page
     assert "<script" not in page

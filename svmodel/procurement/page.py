@@ -34,7 +34,7 @@ from svmodel.procurement.flags import FLAG_CODES, flag_title
 from svmodel.procurement.panel_report import TenderReport
 from svmodel.procurement.types import BidResult, qty
 from svmodel.util.formatting import money, percent
-from svmodel.util.safety import escape_html, html_link
+from svmodel.util.safety import css_string, escape_html, html_link
 
 #: Bidders per "side by side" table: 2 measure columns + 2 per bidder stay within A4's width.
 BIDDERS_PER_TABLE = 3
@@ -310,6 +310,8 @@ def environment() -> Any:
         _ENVIRONMENT = Environment(loader=PackageLoader("svmodel.procurement", "templates"),
                                    autoescape=True, finalize=_finalize, undefined=StrictUndefined,
                                    trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+        # the running header's text as an inert CSS string (svmodel.util.safety.css_string)
+        _ENVIRONMENT.filters["css_string"] = lambda value: Markup(css_string(value))
     return _ENVIRONMENT
 
 

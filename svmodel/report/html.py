@@ -152,7 +152,7 @@ def section(title: str, *body: Html | str, anchor: str = "", wide: bool = False)
 def running_header(text: str) -> Html:
     """The printed pages' running header (CSS Paged Media `@top-left`), `text` made inert by
     `svmodel.report.render.css_string`."""
-    from svmodel.report.render import css_string
+    from svmodel.util.safety import css_string
 
     return Html(f"<style>@page {{ @top-left {{ content: {css_string(text)}; }} }}</style>")
 

@@ -22,8 +22,14 @@ def _ratio(value: Any) -> str:
 
 
 def _interval(row: dict[str, Any]) -> str:
+    """ "£0.91 : £1 to £1.21 : £1", each ratio kept on one line (no-break spaces inside it)."""
     low, high = row.get("sroi_ratio_p5"), row.get("sroi_ratio_p95")
-    return "" if low is None or high is None else f"{ratio(low)} to {ratio(high)}"
+    if low is None or high is None:
+        return ""
+    return f"{ratio(low).replace(' ', NBSP)} to {ratio(high).replace(' ', NBSP)}"
+
+
+NBSP = "\u00a0"
 
 
 PAGE_SIZE = 500

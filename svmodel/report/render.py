@@ -13,18 +13,7 @@ from typing import Any
 from svmodel.report.html import Html
 from svmodel.resources import templates_dir
 from svmodel.util.formatting import money, money_axis, percent, ratio
-from svmodel.util.safety import html_link
-
-
-def css_string(text: Any) -> str:
-    """A CSS string literal for `content:` in which any text is inert: every character other
-    than an ASCII letter or digit becomes a six-digit CSS hex escape (so no quote, backslash or
-    `</style>` can end the string or the style element; spaces are escaped too, because a
-    space after an escape would be taken as the escape's terminator)."""
-    out = []
-    for ch in " ".join(str(text or "").split())[:200]:
-        out.append(ch if ch.isascii() and ch.isalnum() else f"\\{ord(ch):06x}")
-    return '"' + "".join(out) + '"'
+from svmodel.util.safety import css_string, html_link
 
 
 @lru_cache(maxsize=1)

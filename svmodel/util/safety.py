@@ -114,6 +114,17 @@ def json_terminal_text(text: str) -> str:
     return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
+def css_string(text: Any) -> str:
+    """A CSS string literal for `content:` in which any text is inert: every character other
+    than an ASCII letter or digit becomes a six-digit CSS hex escape (so no quote, backslash or
+    `</style>` can end the string or the style element; spaces are escaped too, because a
+    space after an escape would be taken as the escape's terminator)."""
+    out = []
+    for ch in " ".join(str(text or "").split())[:200]:
+        out.append(ch if ch.isascii() and ch.isalnum() else f"\\{ord(ch):06x}")
+    return '"' + "".join(out) + '"'
+
+
 def chart_text(value: Any) -> str:
     """Text for a matplotlib label: dollar signs escaped, so a name such as ``$\\frac{$`` is
     drawn as typed instead of parsed as mathtext (which fails, or renders something else)."""
