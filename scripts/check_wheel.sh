@@ -42,6 +42,8 @@ need = ["svmodel/data/proxies/library.yaml", "svmodel/data/proxies/ucd.csv",
         "svmodel/data/notebooks/sroi_report.ipynb", "svmodel/data/notebooks/portfolio.ipynb",
         "svmodel/data/notebooks/scenario_explorer.ipynb", "svmodel/data/examples/reablement_home_care.yaml",
         "svmodel/report/templates/svmodel_report/index.html.j2",
+        "svmodel/report/templates/sroi/title.html.j2", "svmodel/procurement/templates/panel_report.html.j2",
+        "svmodel/procurement/templates/panel_report.css",
         "svmodel/data/ledger/example.yaml", "svmodel/data/tenders/home_care_2026/spec.yaml",
         "svmodel/ledger/migrations/env.py"]
 missing = [n for n in need if n not in names]
