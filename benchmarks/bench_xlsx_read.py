@@ -37,7 +37,7 @@ PROXIES = ("test_thousand", "test_care_week", "test_benefit")
 
 
 def scenario_data(lines: int) -> dict:
-    outcomes = [{"id": f"line_{i:04d}", "stakeholder": f"Group {i % 7}", "outcome": f"Outcome {i}",
+    outcomes = [{"id": f"line_{i:04d}", "stakeholder": f"Group {i}", "outcome": f"Outcome {i}",
                  "quantity": 10 + i, "proxy": PROXIES[i % len(PROXIES)], "deadweight": 0.2,
                  "attribution": 0.1, "duration": 1 + i % 5} for i in range(lines)]
     return {"svmodel": 1, "name": f"Benchmark, {lines} lines", "price_year": 2024,
