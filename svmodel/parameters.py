@@ -261,7 +261,10 @@ def parse_cell(value: Any, name: str, required: bool = False) -> float | None:
     if number < 0 <= p.low:
         raise CellError(f"{value!r} is negative; expected {p.allowed}")
     if not p.contains(number):
-        raise CellError(f"{value!r} is out of range; expected {p.allowed}")
+        hint = ""
+        if p.percent_text and p.high <= 1 < number <= 100 and not (isinstance(value, str) and "%" in value):
+            hint = f" (for {number:g} percent write {number:g}% or {number / 100:g})"
+        raise CellError(f"{value!r} is out of range; expected {p.allowed}{hint}")
     return number
 
 

@@ -17,5 +17,7 @@ def test_one_cell_parser_reads_a_cell_the_same_way_for_every_table():
                              (True, "quantity", "not a number"), ("1e13", "quantity", "out of range")):
         with pytest.raises(CellError, match=words):
             parse_cell(bad, name)
+    with pytest.raises(CellError, match=r"for 25 percent write 25% or 0\.25"):
+        parse_cell("25", "deadweight")  # a percentage typed without its sign is named, not guessed
     with pytest.raises(CellError, match="required"):
         parse_cell("", "value", required=True)
