@@ -264,6 +264,9 @@ def parse_cell(value: Any, name: str, required: bool = False) -> float | None:
         hint = ""
         if p.percent_text and p.high <= 1 < number <= 100 and not (isinstance(value, str) and "%" in value):
             hint = f" (for {number:g} percent write {number:g}% or {number / 100:g})"
+        if number >= p.high:
+            what = "amount" if p.kind == "money" else "value"
+            raise CellError(f"{value!r} is above the largest {what} allowed; expected {p.allowed}{hint}")
         raise CellError(f"{value!r} is out of range; expected {p.allowed}{hint}")
     return number
 

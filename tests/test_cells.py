@@ -13,8 +13,8 @@ def test_one_cell_parser_reads_a_cell_the_same_way_for_every_table():
     assert parse_cell("30%", "deadweight") == parse_fraction("30%") == pytest.approx(0.3)
     assert parse_cell(" ", "value") is None
     for bad, name, words in (("-3", "quantity", "is negative"), ("nan", "value", "not a finite number"),
-                             ("120%", "deadweight", "out of range"), ("lots", "quantity", "not a number"),
-                             (True, "quantity", "not a number"), ("1e13", "quantity", "out of range")):
+                             ("120%", "deadweight", "above the largest value allowed"), ("lots", "quantity", "not a number"),
+                             (True, "quantity", "not a number"), ("1e13", "quantity", "above the largest value allowed"), ("2.5", "grade", "not a whole|out of range")):
         with pytest.raises(CellError, match=words):
             parse_cell(bad, name)
     with pytest.raises(CellError, match=r"for 25 percent write 25% or 0\.25"):

@@ -12,7 +12,6 @@ import csv
 import difflib
 import hashlib
 import io
-import math
 import os
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -24,7 +23,8 @@ import yaml
 from svmodel.errors import ProxyLibraryError
 from svmodel.resources import ENVIRONMENT, proxies_dir
 from svmodel.util.inputfiles import read_bounded
-from svmodel.util.limits import MAX_CSV_BYTES, MAX_CSV_FIELD, MAX_MONEY, MAX_TABLE_ROWS
+from svmodel.parameters import CellError, parse_cell
+from svmodel.util.limits import MAX_CSV_BYTES, MAX_CSV_FIELD, MAX_TABLE_ROWS
 from svmodel.library.deflators import (Deflators, PriceYear, PriceYearError, load_deflator_vintages,
                                        newest_vintage)
 
@@ -77,10 +77,6 @@ class Proxy:
         return f"{self.name} (GBP {self.value:,.2f} {self.unit}, {self.price_year.label} prices; {self.source})"
 
 
-class _CellError(ValueError):
-    pass
-
-
 def _parse_bool(text: str) -> bool | None:
     t = text.strip().lower()
     if t == "":
@@ -89,27 +85,7 @@ def _parse_bool(text: str) -> bool | None:
         return True
     if t in ("false", "no", "0", "n"):
         return False
-    raise _CellError(f"{text!r} is not true or false")
-
-
-def _parse_float(text: str, required: bool) -> float | None:
-    """A money amount: finite, at least 0, at most MAX_MONEY; "1,200" is read as 1200."""
-    t = text.strip().replace(",", "")
-    if t == "":
-        if required:
-            raise _CellError("a number is required")
-        return None
-    try:
-        number = float(t)
-    except ValueError:
-        raise _CellError(f"{text!r} is not a number") from None
-    if not math.isfinite(number):
-        raise _CellError(f"{text!r} is not a finite number; give an amount in pounds")
-    if number < 0:
-        raise _CellError(f"{text!r} is negative; a proxy value is an amount of at least 0")
-    if number > MAX_MONEY:
-        raise _CellError(f"{text!r} is above the largest amount allowed ({MAX_MONEY:,.0f})")
-    return number
+    raise CellError(f"{text!r} is not true or false")
 
 
 def read_proxy_csv(path: Path, origin: str = "svmodel", deflators: Deflators | None = None) -> list[Proxy]:
@@ -191,13 +167,13 @@ def _proxy_row(row: dict, path: Path, row_number: int, line: int, origin: str,
     flags: dict[str, bool | None] = {}
     for column in ("value", "value_low", "value_high"):
         try:
-            numbers[column] = _parse_float(get(column), required=column == "value")
-        except _CellError as exc:
+            numbers[column] = parse_cell(get(column), "value", required=column == "value")
+        except CellError as exc:
             raise fail(column, str(exc)) from None
     for column in ("cashable", "transfer"):
         try:
             flags[column] = _parse_bool(get(column))
-        except _CellError as exc:
+        except CellError as exc:
             raise fail(column, str(exc)) from None
     value, low, high = numbers["value"], numbers["value_low"], numbers["value_high"]
     assert value is not None
