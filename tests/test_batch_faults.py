@@ -274,3 +274,26 @@ def test_stopping_the_batch_leaves_no_process_or_scratch(tmp_path, tiny_notebook
         assert not list((out / ".svmodel").glob("tmp-*")) and not list(out.rglob("*.tmp"))
     for path in out.glob("*.results.json"):  # every report on disk is whole
         assert (out / path.name.replace(".results.json", ".html")).exists()
+
+
+@pytest.mark.slow
+def test_a_worker_killed_while_sending_its_result_does_not_hang_the_batch(tmp_path):
+    """A worker killed half-way through sending a result leaves the executor's result pipe
+    locked with half a message in it; `ProcessPoolExecutor` alone then waits for ever. The
+    pool's watchdog notices the dead worker, restarts the pool and every job is done."""
+    from svmodel.batch.jobs import JobSpec
+    from svmodel.batch.pools import ProcessPool
+    from tests.batch_sabotage import die_while_sending_result
+
+    specs = [JobSpec(name=name, notebook="", parameters={"marker": str(tmp_path / "marker")},
+                     output_parameters={}, key=name, batch_id="sabotage")
+             for name in ("saboteur", "a", "b", "c")]
+    pool = ProcessPool(2, job=die_while_sending_result, stall_grace=1.0)
+    try:
+        outcomes = list(pool.run(specs))
+    finally:
+        pool.close()
+    assert (tmp_path / "marker").read_text(encoding="utf-8") == "sabotaged"  # it did die mid-send
+    assert sorted(o.spec.name for o in outcomes) == ["a", "b", "c", "saboteur"]
+    assert all(o.record.status == "ok" for o in outcomes)
+    assert pool.restarts >= 1

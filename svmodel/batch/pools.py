@@ -9,6 +9,11 @@ Faults:
 - a local worker process that dies (killed, out of memory, a crashing report) breaks the
   `ProcessPoolExecutor`; its unfinished jobs are resubmitted to a fresh pool, up to
   `POOL_RESTARTS` times, after which they become failed records;
+- a worker killed while it was sending a result leaves half a message in the executor's result
+  pipe and its lock held, and `ProcessPoolExecutor` then waits for ever (the other workers
+  block on the lock, the executor reads the rest of the message). A watchdog notices a dead
+  worker with no result for `STALL_GRACE_S` seconds, kills the pool's workers and closes the
+  pipe's last writer, so the executor sees the pool broken and the jobs go to a fresh pool;
 - pool workers ignore SIGINT (the batch's own process handles Ctrl-C and stops them) and are
   killed by the kernel if the batch's process dies, even by `kill -9` (Linux
   `PR_SET_PDEATHSIG`), so no worker outlives its batch;
@@ -22,9 +27,10 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from typing import Iterable, Iterator, Protocol
+from typing import Callable, Iterable, Iterator, Protocol
 
 from svmodel import __version__
 from svmodel.batch.jobs import FAILED, JobOutcome, JobRecord, JobSpec
@@ -32,6 +38,7 @@ from svmodel.batch.worker import run_job
 
 POOL_RESTARTS = 3  # fresh pools after a worker died, before the remaining jobs are failed
 WINDOW_PER_WORKER = 4  # jobs in flight per worker slot
+STALL_GRACE_S = 10.0  # seconds a dead worker may leave the pool without a result (see above)
 
 
 class PoolError(RuntimeError):
@@ -94,9 +101,12 @@ def _worker_init(parent: int) -> None:
 class ProcessPool:
     """A local pool of `workers` processes (spawned, so no state leaks from the parent)."""
 
-    def __init__(self, workers: int):
+    def __init__(self, workers: int, job: Callable[[JobSpec], JobOutcome] = run_job,
+                 stall_grace: float = STALL_GRACE_S):
         self.workers = max(1, workers)
         self.restarts = 0
+        self._job = job
+        self._stall_grace = stall_grace
         self._executor = self._new_executor()
 
     def _new_executor(self) -> ProcessPoolExecutor:
@@ -119,7 +129,7 @@ class ProcessPool:
                 if spec is None:
                     break
                 try:
-                    running[self._executor.submit(run_job, spec)] = spec
+                    running[self._executor.submit(self._job, spec)] = spec
                 except BrokenProcessPool:
                     retry.append(spec)
                     break
@@ -127,8 +137,9 @@ class ProcessPool:
                 return
             broken = False
             if running:
-                done, _ = wait(list(running), return_when=FIRST_COMPLETED)
-                for future in done:
+                done = self._wait(list(running))
+                broken = done is None
+                for future in done or ():
                     spec = running.pop(future)
                     try:
                         outcome = future.result()
@@ -158,6 +169,41 @@ class ProcessPool:
                         yield _lost(spec, "not run: the worker pool kept failing")
                     return
                 self._executor = self._new_executor()
+
+    def _wait(self, futures: list[Future[JobOutcome]]) -> set[Future[JobOutcome]] | None:
+        """The futures done next, or None when the pool is stuck behind a dead worker."""
+        dead_since: float | None = None
+        while True:
+            done, _ = wait(futures, timeout=0.5, return_when=FIRST_COMPLETED)
+            if done:
+                return done
+            if not self._a_worker_died():
+                dead_since = None
+                continue
+            dead_since = dead_since or time.monotonic()
+            if time.monotonic() - dead_since >= self._stall_grace:
+                self._unstick()
+                done, _ = wait(futures, timeout=self._stall_grace, return_when=FIRST_COMPLETED)
+                return done or None
+
+    def _a_worker_died(self) -> bool:
+        processes = getattr(self._executor, "_processes", None) or {}
+        return any(process.exitcode is not None for process in list(processes.values()))
+
+    def _unstick(self) -> None:
+        """Kill the workers and close this process's copy of the result pipe's writer, so the
+        executor's reader gets end-of-file instead of waiting for the rest of a message."""
+        for pid in self.pids():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        writer = getattr(getattr(self._executor, "_result_queue", None), "_writer", None)
+        if writer is not None:
+            try:
+                writer.close()
+            except OSError:
+                pass
 
     def close(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)
