@@ -49,7 +49,6 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from svmodel import __version__
@@ -65,6 +64,7 @@ from svmodel.scenario import Scenario
 from svmodel.scenario.narrative import REASON_FIELDS
 from svmodel.util.atomic import write_bytes_atomic
 from svmodel.util.safety import neutralise_cell
+from svmodel.util.sheet_print import a4_landscape
 
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
@@ -205,21 +205,8 @@ def _print_setup(ws: Worksheet, title_rows: str | None = None, title_cols: str |
     last = ws.max_column
     if area:
         last = column_index_from_string("".join(ch for ch in area.split(":")[1] if ch.isalpha()))
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
-    ws.page_setup.fitToWidth = _pages_wide(ws, last)
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.5
-    ws.print_options.gridLines = False
-    ws.oddFooter.center.text = "&A: page &P of &N"
-    if title_rows:
-        ws.print_title_rows = title_rows
-    if title_cols:
-        ws.print_title_cols = title_cols
-    if area:
-        ws.print_area = area
+    a4_landscape(ws, pages_wide=_pages_wide(ws, last), margins=(0.4, 0.5), title_rows=title_rows,
+                 title_cols=title_cols, area=area)
 
 
 def _fit_rows(ws: Worksheet, first: int, last: int) -> None:

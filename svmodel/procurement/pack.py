@@ -26,6 +26,7 @@ from svmodel.procurement.flags import FLAG_CODES, flag_title
 from svmodel.procurement.scoring import Evaluation
 from svmodel.procurement.types import BidResult
 from svmodel.util.safety import neutralise_cell, safe_url
+from svmodel.util.sheet_print import a4_landscape
 
 #: What each kind of value means (the same words as the bid chart's legend).
 VALUE_MEANING: dict[str, str] = {
@@ -134,19 +135,9 @@ class _Sheet:
     def print_setup(self, heading_row: int | None = None, freeze: str | None = None) -> None:
         """A4 landscape, fitted to one page wide (as many pages tall as needed), the heading
         row repeated on every printed page, the sheet's name and page numbers in the footer."""
-        ws = self.ws
-        ws.page_setup.orientation = "landscape"
-        ws.page_setup.paperSize = ws.PAPERSIZE_A4
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
-        ws.page_margins.left = ws.page_margins.right = 0.5
-        ws.page_margins.top = ws.page_margins.bottom = 0.6
-        ws.oddFooter.center.text = "&A: page &P of &N"
-        if heading_row:
-            ws.print_title_rows = f"{heading_row}:{heading_row}"
+        a4_landscape(self.ws, title_rows=f"{heading_row}:{heading_row}" if heading_row else None)
         if freeze:
-            ws.freeze_panes = freeze
+            self.ws.freeze_panes = freeze
 
 
 def _flags_of(bid: BidResult, measure: str) -> str:
