@@ -22,6 +22,7 @@ import base64
 import math
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from markupsafe import Markup
@@ -33,8 +34,9 @@ from svmodel.procurement.charts import VALUE_LEGEND
 from svmodel.procurement.flags import FLAG_CODES, flag_title
 from svmodel.procurement.panel_report import TenderReport
 from svmodel.procurement.types import BidResult, qty
+from svmodel.report.render import template_environment
 from svmodel.util.formatting import money, percent
-from svmodel.util.safety import css_string, escape_html, html_link
+from svmodel.util.safety import escape_html, html_link
 
 #: Bidders per "side by side" table: 2 measure columns + 2 per bidder stay within A4's width.
 BIDDERS_PER_TABLE = 3
@@ -298,21 +300,13 @@ def _finalize(value: Any) -> Any:
     return Markup(escape_html(value))
 
 
-_ENVIRONMENT = None
-
-
+@lru_cache(maxsize=1)
 def environment() -> Any:
     """The Jinja2 environment over the shipped templates (built once per process)."""
-    global _ENVIRONMENT
-    if _ENVIRONMENT is None:
-        from jinja2 import Environment, PackageLoader, StrictUndefined
+    from jinja2 import PackageLoader
 
-        _ENVIRONMENT = Environment(loader=PackageLoader("svmodel.procurement", "templates"),
-                                   autoescape=True, finalize=_finalize, undefined=StrictUndefined,
-                                   trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-        # the running header's text as an inert CSS string (svmodel.util.safety.css_string)
-        _ENVIRONMENT.filters["css_string"] = lambda value: Markup(css_string(value))
-    return _ENVIRONMENT
+    return template_environment(PackageLoader("svmodel.procurement", "templates"),
+                                finalize=_finalize, keep_trailing_newline=True)
 
 
 def render(report: TenderReport, today: date | None = None) -> str:

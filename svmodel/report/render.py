@@ -16,21 +16,30 @@ from svmodel.util.formatting import money, money_axis, percent, ratio
 from svmodel.util.safety import css_string, html_link
 
 
-@lru_cache(maxsize=1)
-def environment() -> Any:
+def template_environment(loader: Any, **options: Any) -> Any:
+    """A Jinja2 environment as every svmodel page uses one: autoescape on, undefined names an
+    error, block tags trimmed, and the filters that pass svmodel's own safe markup through
+    (`link`: svmodel.util.safety.html_link; `css_string`: an inert CSS string)."""
     import jinja2
     from markupsafe import Markup
 
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates_dir() / "sroi")),
-        autoescape=True, trim_blocks=True, lstrip_blocks=True,
-        undefined=jinja2.StrictUndefined,
-    )
+    env = jinja2.Environment(loader=loader, autoescape=True, trim_blocks=True, lstrip_blocks=True,
+                             undefined=jinja2.StrictUndefined, **options)
+    env.filters.update({
+        "link": lambda url, text=None: Markup(html_link(url, text)),
+        "css_string": lambda v: Markup(css_string(v)),
+    })
+    return env
+
+
+@lru_cache(maxsize=1)
+def environment() -> Any:
+    import jinja2
+
+    env = template_environment(jinja2.FileSystemLoader(str(templates_dir() / "sroi")))
     env.filters.update({
         "money": money, "money_axis": money_axis, "ratio": ratio,
         "percent": lambda v, d=0: percent(v, d),
-        "link": lambda url, text=None: Markup(html_link(url, text)),
-        "css_string": lambda v: Markup(css_string(v)),
         "paragraphs": _paragraphs,
     })
     return env
