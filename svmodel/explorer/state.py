@@ -28,7 +28,7 @@ from typing import Any, Callable
 
 from svmodel.errors import StateError
 from svmodel.engine import SCHEDULES
-from svmodel.util.formatting import money, months, percent, ratio
+from svmodel.util.formatting import money, months, percent_short, ratio
 from svmodel.results import Results, calculate
 from svmodel.parameters import ADJUSTMENTS, PARAMETERS
 from svmodel.util.inputfiles import read_bounded
@@ -296,7 +296,7 @@ def control_text(field_name: str, value: float | str) -> str:
         return dict(SCHEDULE_NAMES).get(value, value)
     parameter = PARAMETERS[LINE_CONTROLS.get(field_name, field_name)]
     if parameter.percent_text:
-        return percent(value, 1).replace(".0%", "%")
+        return percent_short(value)
     if parameter.kind == "money":
         return money(value, 2).replace(".00", "")
     return f"{value:,.6g}"

@@ -11,7 +11,7 @@ import math
 from typing import Any, Mapping
 
 from svmodel.parameters import PARAMETERS
-from svmodel.util.formatting import money, number, percent
+from svmodel.util.formatting import money, number, percent_short
 
 
 def parameter_label(name: str) -> str:
@@ -49,7 +49,7 @@ def parameter_value(name: str, value: Any) -> str:
     entry = PARAMETERS.get(name)
     kind = entry.kind if entry else "number"
     if kind in ("fraction", "rate"):
-        return _percent(value)
+        return percent_short(value)
     if kind == "money":
         return money(value, 2 if abs(value) < 1000 else 0)
     if kind == "whole":
@@ -58,12 +58,6 @@ def parameter_value(name: str, value: Any) -> str:
     if kind == "factor":
         return f"x{number(value)}"
     return number(value)
-
-
-def _percent(value: float) -> str:
-    """3.5%, 73.8%, 35%: one decimal, none when it is zero."""
-    text = percent(value, 1)
-    return text.replace(".0%", "%")
 
 
 def change_text(base: Any, target: Any) -> str:

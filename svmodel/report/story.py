@@ -24,7 +24,7 @@ from svmodel.parameters import PARAMETERS
 from svmodel.report.labels import (change_text, outcome_names, parameter_label, parameter_value,
                                    sensitivity_label)
 from svmodel.scenario.narrative import REASON_FIELDS
-from svmodel.util.formatting import money, percent, ratio
+from svmodel.util.formatting import money, percent, percent_short, ratio
 
 #: The judgements on a line and the scenario field holding each one's figure.
 _JUDGEMENT_FIELDS = {"quantity": "quantity", "proxy": "unit_value", "deadweight": "deadweight",
@@ -286,7 +286,7 @@ def methodology(report: Any) -> dict[str, Any]:
     text, source = CONVENTIONS.get(model.conventions, ("", ""))
     rate = model.discounting.rate
     rate_text = ("the HM Treasury declining schedule (3.5% for years 0 to 30, then lower)"
-                 if isinstance(rate, str) else percent(rate, 1).replace(".0%", "%"))
+                 if isinstance(rate, str) else percent_short(rate))
     first = ("the first outcome year is discounted (SROI Guide convention)"
              if model.discounting.first_year_discounted
              else "the first outcome year is undiscounted (treated as year 0, Green Book convention)")

@@ -24,6 +24,11 @@ def percent(value: float | None, decimals: int = 0) -> str:
     return f"{value * 100:.{decimals}f}%"
 
 
+def percent_short(value: float | None) -> str:
+    """A percentage with one decimal, none when it is zero: "3.5%", "35%", "73.8%"."""
+    return percent(value, 1).replace(".0%", "%")
+
+
 def months(value: float | None) -> str:
     if value is None or not math.isfinite(value):
         return "never (no first-year impact)"
