@@ -27,8 +27,8 @@ from svmodel.util.atomic import write_text_atomic
 from svmodel.util.formatting import money, percent, ratio
 from svmodel.library.proxies import default_library
 from svmodel.report import beyond_fiscal, global_sensitivity, story, svg, tables
-from svmodel.report.html import (Html, bullet_list, cards, paragraph, section, svg_figure, table,
-                                 esc)
+from svmodel.report.html import (Html, bullet_list, cards, esc, paragraph, running_header, section,
+                                 svg_figure, table)
 from svmodel.report.render import render
 from svmodel.resources import examples_dir
 from svmodel.results import Results, calculate, json_safe
@@ -108,7 +108,7 @@ class SroiReport:
                 f"{model.price_year} prices, discounted at {rate_text}"
                 + ("" if model.discounting.first_year_discounted else " (year 1 undiscounted)"))
         return render("title.html.j2", name=model.name, lede=lede, description=model.description,
-                      contents=self.CONTENTS)
+                      contents=self.CONTENTS, running_header=running_header(model.name))
 
     def executive_summary(self) -> Html:
         """Headline ratio and NPV, the three assumptions that move the ratio most, the chance it
