@@ -28,12 +28,8 @@ def category_colours(baseline: Results, by: str) -> dict[str, str]:
 def breakdown(results: Results, by: str, colours: dict[str, str]) -> str:
     """Horizontal bars (SVG) of present value by `by`, one bar per category in `colours`' order
     (the baseline's), each in its own colour, with its share of the total."""
-    table = results.breakdown(by).set_index(by)
-    order = [name for name in colours if name in table.index]
     title = f"Present value by {by.replace('_', ' ')}"
-    return svg.horizontal_bars(order, [float(table.at[name, "present_value"]) for name in order],
-                               title, title, notes=[f"{float(table.at[name, 'share']):.0%}" for name in order],
-                               colours=[colours[name] for name in order])
+    return svg.breakdown(results, by, title, colours=colours)
 
 
 def value_by_year(results: Results) -> str:

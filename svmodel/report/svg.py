@@ -14,7 +14,7 @@ References: tornado and Monte Carlo charts as in HM Treasury Green Book (2022) A
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 from svmodel.util.formatting import money_axis
 from svmodel.util.safety import escape_html as _esc
@@ -235,12 +235,17 @@ def value_by_year(results: "Results", alt: str) -> str:
                          "Value by year", alt, x_label="Year")
 
 
-def breakdown(results: "Results", by: str, alt: str) -> str:
-    """Horizontal bars of present value by stakeholder, value type, beneficiary or measure."""
-    table = results.breakdown(by)
-    return horizontal_bars([str(v) for v in table[by]], [float(v) for v in table.present_value],
+def breakdown(results: "Results", by: str, alt: str,
+              colours: Mapping[str, str] | None = None) -> str:
+    """Horizontal bars of present value by stakeholder, value type, beneficiary or measure,
+    largest first; with `colours` (category -> colour), one bar per category in that mapping's
+    order and colour instead (the explorer keeps each category's colour and place)."""
+    table = results.breakdown(by).set_index(by)
+    order = list(table.index) if colours is None else [n for n in colours if n in table.index]
+    return horizontal_bars([str(n) for n in order], [float(table.at[n, "present_value"]) for n in order],
                            f"Present value by {by.replace('_', ' ')}", alt,
-                           notes=[f"{s:.0%}" for s in table.share])
+                           notes=[f"{float(table.at[n, 'share']):.0%}" for n in order],
+                           colours=None if colours is None else [colours[n] for n in order])
 
 
 def totals(table: "pd.DataFrame", label: str, alt: str, value: str = "present_value",
