@@ -277,11 +277,13 @@ def side_by_side(scenario: Scenario, variants: dict[str, ExplorerState]) -> list
     A variant whose values cannot be evaluated gets an `error` entry instead of figures, so one
     bad variant never hides the others.
     """
-    baseline = state_results(scenario, state_from_scenario(scenario))
+    base_state = state_from_scenario(scenario)
+    baseline = state_results(scenario, base_state)
     rows: list[dict[str, Any]] = []
-    for name, state in {"Baseline": state_from_scenario(scenario), **variants}.items():
+    for name, state in {"Baseline": base_state, **variants}.items():
         try:
-            figures = compare_figures(state_results(scenario, state), baseline)
+            results = baseline if state is base_state else state_results(scenario, state)
+            figures = compare_figures(results, baseline)
         except StateError as exc:
             rows.append({"name": name, "error": str(exc)})
             continue
