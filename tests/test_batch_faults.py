@@ -237,7 +237,15 @@ def _start_batch(files: list[Path], out: Path, notebook: Path) -> subprocess.Pop
     return subprocess.Popen([sys.executable, "-m", "svmodel.cli", "report", *map(str, files),
                              "--out", str(out), "--workers", "2", "--notebook", str(notebook),
                              "--no-portfolio", "--no-progress", "--draws", "0"],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=_ctrl_c_as_a_terminal_sends_it)
+
+
+def _ctrl_c_as_a_terminal_sends_it() -> None:
+    """The batch sees SIGINT as a user's Ctrl-C does, even when the test run itself was started
+    in the background (`cmd &` in a script starts it with SIGINT ignored, and children inherit
+    that; Python then installs no KeyboardInterrupt handler)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _wait_for_workers(proc: subprocess.Popen, count: int, limit: float = 120) -> list[psutil.Process]:
@@ -264,10 +272,10 @@ def test_stopping_the_batch_leaves_no_process_or_scratch(tmp_path, tiny_notebook
     proc = _start_batch(files, out, tiny_notebook)
     workers = _wait_for_workers(proc, 2)
     proc.send_signal(how)
-    proc.communicate(timeout=60)
+    stdout, stderr = proc.communicate(timeout=60)
     assert _gone(workers), [w.pid for w in workers if w.is_running()]
     if how != signal.SIGKILL:
-        assert proc.returncode in (130, 128 + how)
+        assert proc.returncode in (130, 128 + how), (proc.returncode, stdout, stderr)
         assert not list((out / ".svmodel").glob("tmp-*")) and not list(out.rglob("*.tmp"))
     else:  # nothing can clean up after kill -9; the next batch does
         run_batch(files[:1], out, _options(tiny_notebook))
