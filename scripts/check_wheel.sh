@@ -25,9 +25,9 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT INT TERM
-say() { printf 'wheel-check: %s\n' "$*" >&2; }
-fail() { say "FAILED: $*"; exit 1; }
 started=$(date +%s)
+say() { printf 'wheel-check: [%3d s] %s\n' "$(( $(date +%s) - started ))" "$*" >&2; }
+fail() { say "FAILED: $*"; exit 1; }
 
 say "building the wheel"
 "$PYTHON" -m pip wheel --quiet --disable-pip-version-check --no-deps -w "$WORK/dist" "$REPO" >/dev/null \
@@ -54,18 +54,23 @@ if any(n.startswith("svmodel/data/proxies/sources/") for n in names):
 PY
 
 say "installing it with its dependencies into a fresh virtual environment"
-"$PYTHON" -m venv "$WORK/venv"
 VENV="$WORK/venv/bin"
 pip_args=(--quiet --disable-pip-version-check)
 if [ "${SVMODEL_WHEEL_CHECK:-shared}" != "isolated" ]; then
+  # No pip of its own (ensurepip takes seconds): PYTHON's pip installs into it (`pip --python`).
+  "$PYTHON" -m venv --without-pip "$WORK/venv"
+  pip=("$PYTHON" -m pip --python "$VENV/python")
   shared=$("$PYTHON" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
   own=$("$VENV/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
   echo "$shared" > "$own/svmodel-wheel-check-dependencies.pth"
   # The dependencies' data files (nbconvert's base templates, kernel specs) live in that prefix.
   export JUPYTER_PATH="$("$PYTHON" -c 'import sys; print(sys.prefix)')/share/jupyter"
   pip_args+=(--no-index)   # every declared dependency must already be satisfied: nothing downloads
+else
+  "$PYTHON" -m venv "$WORK/venv"
+  pip=("$VENV/python" -m pip)
 fi
-"$VENV/python" -m pip install "${pip_args[@]}" "${wheel}[distributed]" \
+"${pip[@]}" install "${pip_args[@]}" "${wheel}[distributed]" \
   || fail "pip could not install the wheel"
 
 # Everything below runs from a folder outside the repository, with a copy of one example.
@@ -115,6 +120,7 @@ client.wait_for_workers(1, timeout=90)
 client.close()
 PY
 "$VENV/svmodel" report scenario.yaml --out dask --draws 200 --scheduler "tcp://127.0.0.1:$port" --no-progress \
+  --no-portfolio \
   || { cat worker.log >&2; fail "svmodel report --scheduler"; }
 [ -s dask/index.html ] || fail "the Dask report wrote no index.html"
 
