@@ -9,6 +9,7 @@ import argparse
 import glob
 import json
 import shlex
+import subprocess
 import sys
 from pathlib import Path
 
@@ -401,6 +402,25 @@ def test_docs_table_is_generated_from_exit_code():
     finally:
         sys.path.remove(str(ROOT / "docs" / "_ext"))
     assert exit_code_rows() == [(str(c.value), c.name, c.meaning) for c in ExitCode]
+
+
+# ------------------------------------------------------------------ start-up
+HEAVY = ("pandas", "numpy", "scipy", "sqlalchemy", "pydantic", "matplotlib", "openpyxl", "jinja2", "nbformat")
+
+
+def test_the_parser_and_every_help_load_no_heavy_library():
+    """`svmodel --version` and `svmodel ... --help` stay quick: building the parser and every
+    command's help imports none of HEAVY (a command loads them in its handler). In a fresh
+    interpreter, as this test process has loaded them already."""
+    code = ("import sys\n"
+            "from svmodel.cli import build_parser, walk\n"
+            "for _words, parser in walk(build_parser()):\n"
+            "    parser.format_help()\n"
+            f"print(' '.join(m for m in {HEAVY!r} if m in sys.modules))\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120, stdin=subprocess.DEVNULL)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [], f"building the parser imported {done.stdout.strip()}"
 
 
 # ------------------------------------------------------------------ examples in --help

@@ -2,7 +2,12 @@
 
 `--json` (add_json_option) means one JSON document on stdout and nothing else there (print_json);
 messages, warnings and errors stay on stderr. batch_status gives a multi-file command's exit
-status (svmodel.errors.ExitCode)."""
+status (svmodel.errors.ExitCode).
+
+Building the parser (`svmodel --help`, `--version`) must stay fast: a command module imports
+only light modules at its top (argparse, svmodel.errors, svmodel.util.safety and formatting,
+the vocabularies for `choices=`) and loads pandas, the scenario, the ledger database and the
+like inside its handler; tests/test_cli.py checks that none of them is loaded by the parser."""
 
 from __future__ import annotations
 
@@ -10,11 +15,13 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from svmodel.errors import ExitCode, ProxyLibraryError, UsageError
-from svmodel.library.proxies import ProxyLibrary, default_library
 from svmodel.util.safety import json_terminal_text, terminal_text
+
+if TYPE_CHECKING:  # the library is loaded when a command runs, not when the parser is built
+    from svmodel.library.proxies import ProxyLibrary
 
 
 def say(text: object = "", file: TextIO | None = None, flush: bool = False) -> None:
@@ -59,6 +66,8 @@ def add_proxies_option(parser: argparse.ArgumentParser) -> None:
 
 
 def library_from_args(args: argparse.Namespace) -> ProxyLibrary:
+    from svmodel.library.proxies import default_library
+
     try:
         library = default_library()
     except (OSError, ProxyLibraryError) as exc:

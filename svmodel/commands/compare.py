@@ -7,14 +7,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-import pandas as pd
-
 from svmodel.commands._common import (UsageError, add_json_option, add_proxies_option, batch_status,
                                       library_from_args, print_json, say)
+from svmodel.errors import ScenarioError
 from svmodel.util.formatting import money, months, ratio
-from svmodel.results import calculate
 from svmodel.util.safety import csv_text
-from svmodel.scenario import ScenarioError, load_scenario
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -28,6 +25,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from svmodel.results import calculate
+    from svmodel.scenario import load_scenario
+
     library = library_from_args(args)
     rows, failed = [], []
     for name in args.files:

@@ -25,7 +25,6 @@ import webbrowser
 from pathlib import Path
 
 from svmodel.commands._common import UsageError, add_proxies_option, library_from_args, say
-from svmodel.scenario import load_scenario
 from svmodel.resources import notebook
 
 NOTEBOOK = notebook("scenario_explorer")
@@ -126,6 +125,8 @@ def handle(args: argparse.Namespace) -> int:
     library = library_from_args(args)
     file = None
     if args.file:
+        from svmodel.scenario import load_scenario
+
         file = Path(args.file).expanduser().resolve()
         load_scenario(file, library)  # fail now, in the terminal, if the file is invalid
     save_dir = Path(args.save_dir).expanduser().resolve() if args.save_dir else None

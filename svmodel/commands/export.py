@@ -11,7 +11,6 @@ import argparse
 
 from svmodel.commands._common import (UsageError, add_json_option, add_proxies_option,
                                       library_from_args, print_json, say)
-from svmodel.scenario import load_scenario
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -30,6 +29,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def handle(args: argparse.Namespace) -> int:
     if not args.xlsx.lower().endswith(".xlsx"):
         raise UsageError(f"--xlsx {args.xlsx}: the workbook name must end in .xlsx")
+    from svmodel.scenario import load_scenario
+
     scenario = load_scenario(args.file, library_from_args(args))
     from svmodel.excel.writer import export_workbook  # openpyxl only when exporting
     try:

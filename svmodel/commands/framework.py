@@ -4,13 +4,16 @@ and proxies (with each proxy's value rebased to a price year, HM Treasury GDP de
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from svmodel.commands._common import UsageError, add_json_option, library_from_args, print_json, say
-from svmodel.library.frameworks import Framework, FrameworkError, load_framework
-from svmodel.library.proxies import ProxyLibrary
+from svmodel.errors import FrameworkError
 from svmodel.resources import frameworks_dir
 from svmodel.util.formatting import money
+
+if TYPE_CHECKING:  # the library loads when the command runs, not with the parser
+    from svmodel.library.frameworks import Framework
+    from svmodel.library.proxies import ProxyLibrary
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -35,6 +38,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _load(name: str) -> Framework:
+    from svmodel.library.frameworks import load_framework
+
     try:
         return load_framework(name)
     except FrameworkError as exc:

@@ -13,7 +13,6 @@ from pathlib import Path
 
 from svmodel.commands._common import (UsageError, add_json_option, add_proxies_option,
                                       library_from_args, print_json, say)
-from svmodel.scenario import dump_scenario
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -30,6 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     from svmodel.excel.reader import import_workbook  # openpyxl only when importing
+    from svmodel.scenario import dump_scenario
 
     out = Path(args.out)
     if out.suffix.lower() not in (".yaml", ".yml"):

@@ -27,9 +27,7 @@ import sys
 from pathlib import Path
 
 from svmodel.commands._common import UsageError, add_json_option, print_json
-from svmodel.ledger.config import ConfigError, load_config
-from svmodel.ledger.db import LedgerError, init_ledger, open_ledger
-from svmodel.ledger.models import ASSURANCE, KINDS, SECTORS, STATUSES
+from svmodel.ledger.vocabulary import ASSURANCE, DIMENSION_NAMES, KINDS, SECTORS, STATUSES
 from svmodel.util.safety import terminal_text
 
 
@@ -129,9 +127,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=handle_summary)
 
     p = actions.add_parser("figures", help="value by a dimension, kept apart by kind and assurance level")
-    from svmodel.ledger.aggregates import DIMENSIONS
-
-    p.add_argument("--by", required=True, choices=list(DIMENSIONS))
+    p.add_argument("--by", required=True, choices=list(DIMENSION_NAMES))
     p.add_argument("--year", help="one financial year, e.g. 2026/27")
     add_json_option(p, "the figures")
     _common(p)
@@ -170,6 +166,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 # --------------------------------------------------------------------------- helpers
 def _errors(func):  # noqa: ANN001, ANN202
     def wrapper(args: argparse.Namespace) -> int:
+        # The database (SQLAlchemy) and the configuration load when a command runs, not with the parser.
+        from svmodel.ledger.config import ConfigError
+        from svmodel.ledger.db import LedgerError
+
         try:
             return func(args)
         except (LedgerError, ConfigError) as exc:
@@ -179,10 +179,14 @@ def _errors(func):  # noqa: ANN001, ANN202
 
 
 def _open(args: argparse.Namespace):  # noqa: ANN202
+    from svmodel.ledger.db import open_ledger
+
     return open_ledger(args.db)
 
 
 def _config(args: argparse.Namespace):  # noqa: ANN202
+    from svmodel.ledger.config import load_config
+
     return load_config(args.config)
 
 
@@ -202,6 +206,8 @@ def _money(value: float) -> str:
 # --------------------------------------------------------------------------- handlers
 @_errors
 def handle_init(args: argparse.Namespace) -> int:
+    from svmodel.ledger.db import init_ledger
+
     ledger, revision = init_ledger(args.db)
     if args.json:
         print_json({"ledger": ledger.describe(), "schema": revision})

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import argparse
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from svmodel.commands._common import (UsageError, add_json_option, add_proxies_option,
                                       library_from_args, print_json, say)
-from svmodel.library.deflators import PriceYearError
+from svmodel.errors import PriceYearError
 from svmodel.util.formatting import money
-from svmodel.library.proxies import VALUE_TYPES, Proxy
+from svmodel.library.vocabulary import VALUE_TYPES
+
+if TYPE_CHECKING:  # the library loads when the command runs, not with the parser
+    from svmodel.library.proxies import Proxy
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -60,6 +62,8 @@ def handle(args: argparse.Namespace) -> int:
     if not found:
         say("no proxy matches")
         return 0
+    import pandas as pd
+
     table = pd.DataFrame([{
         "id": p.id, "name": p.name[:60], "value": money(p.value, 2), "unit": p.unit[:30],
         "price year": p.price_year.label, "type": p.value_type, "measures": ";".join(p.measures),

@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from svmodel.util.atomic import write_text_atomic
 from svmodel.commands._common import (UsageError, add_json_option, add_proxies_option, library_from_args,
                                       say, say_json)
 from svmodel.util.formatting import money, months, percent, ratio
-from svmodel.results import BREAKDOWNS, Results, calculate
 from svmodel.util.safety import csv_text
-from svmodel.business_case.text import business_case_text
-from svmodel.scenario import load_scenario
+
+if TYPE_CHECKING:  # pandas and the model load when the command runs, not with the parser
+    import pandas as pd
+
+    from svmodel.results import Results
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -34,6 +35,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    from svmodel.results import calculate
+    from svmodel.scenario import load_scenario
+
     results = calculate(load_scenario(args.file, library_from_args(args)))
     if args.csv:
         try:
@@ -48,6 +52,10 @@ def handle(args: argparse.Namespace) -> int:
 
 def csv_tables(results: Results) -> dict[str, pd.DataFrame]:
     """The result tables by file name (SROI Guide stage 4 impact map, stage 5 by year)."""
+    import pandas as pd
+
+    from svmodel.results import BREAKDOWNS
+
     headline = pd.DataFrame([results.headline()])
     tables = {
         "headline.csv": headline,
@@ -74,6 +82,8 @@ def write_csv_tables(results: Results, directory: Path) -> list[Path]:
 
 def summary(results: Results) -> str:
     """A readable text summary: headline figures, impact map, value by year, breakdowns."""
+    from svmodel.business_case.text import business_case_text
+
     model = results.scenario.model
     rate = model.discounting.rate
     rate_text = rate if isinstance(rate, str) else percent(rate, 1)

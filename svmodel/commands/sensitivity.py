@@ -8,14 +8,10 @@ import json
 import math
 from typing import Any
 
-import pandas as pd
-
 from svmodel.commands._common import (UsageError, add_json_option, add_proxies_option, library_from_args,
                                       say, say_json)
 from svmodel.util.formatting import money, percent, ratio
 from svmodel.parameters import PARAMETERS
-from svmodel.scenario import load_scenario
-
 
 
 def _whole(text: str, name: str, minimum: int) -> int:
@@ -70,6 +66,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    from svmodel.scenario import load_scenario
     from svmodel.uncertainty import sensitivity_summary
 
     scenario = load_scenario(args.file, library_from_args(args))
@@ -102,6 +99,8 @@ def _name(row: dict[str, Any]) -> str:
 
 def readable(report: dict[str, Any], top: int = 15) -> str:
     """The report as text: base figures, tornado table, switching values, Monte Carlo."""
+    import pandas as pd
+
     base = report["base"]
     target = report["target_ratio"]
     out = [report["name"], "",

@@ -25,7 +25,6 @@ from pathlib import Path
 from svmodel.commands._common import (UsageError, add_json_option, add_proxies_option, batch_status,
                                       library_from_args, print_json, say, say_json)
 from svmodel.errors import ExitCode
-from svmodel.procurement.spec import load_spec
 
 #: From this many bid files on, `tender report` shows a progress bar (on a terminal).
 PROGRESS_FROM = 8
@@ -96,6 +95,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _spec(args: argparse.Namespace):
+    from svmodel.procurement.spec import load_spec  # pydantic: when a command runs, not with the parser
+
     return load_spec(args.spec, library_from_args(args))
 
 

@@ -10,8 +10,7 @@ import sys
 
 from svmodel.commands._common import (add_json_option, add_proxies_option, library_from_args,
                                       print_json, say)
-from svmodel.errors import ExitCode
-from svmodel.scenario import ScenarioError, load_scenario
+from svmodel.errors import ExitCode, ScenarioError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -24,6 +23,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    from svmodel.scenario import load_scenario
+
     library = library_from_args(args)
     verdicts = []
     for name in args.files:

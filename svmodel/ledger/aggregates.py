@@ -20,18 +20,15 @@ from sqlalchemy.orm import Session
 
 from svmodel.ledger.models import (ASSURANCE, KINDS, Contract, Organisation, Period, Return,
                                    ReturnLine)
+from svmodel.ledger.vocabulary import DIMENSION_NAMES
 
 UNVERIFIED = "self-reported (unverified)"
 LEVELS = (ASSURANCE[2], ASSURANCE[1], UNVERIFIED)  # strongest first
-DIMENSIONS = {
-    "partner": Organisation.name,
-    "sector": Organisation.sector,
-    "financial_year": Period.financial_year,
-    "period": Period.label,
-    "outcome": ReturnLine.outcome,
-    "measure": ReturnLine.measure,
-    "contract": Contract.reference,
-}
+#: The column each dimension groups by, in the order of vocabulary.DIMENSION_NAMES (partner, sector,
+#: financial_year, period, outcome, measure, contract), where the names are for the command line.
+DIMENSIONS = dict(zip(DIMENSION_NAMES, (Organisation.name, Organisation.sector, Period.financial_year,
+                                        Period.label, ReturnLine.outcome, ReturnLine.measure,
+                                        Contract.reference), strict=True))
 LINE_DIMENSIONS = {"outcome", "measure"}
 
 _LEVEL = case((Return.status == "verified", Return.assurance), else_=UNVERIFIED)

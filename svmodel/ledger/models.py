@@ -16,12 +16,11 @@ from sqlalchemy import (Boolean, Date, DateTime, Float, ForeignKey, Index, Integ
                         UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-SECTORS = ("public", "private", "social enterprise", "voluntary and community", "not stated")
-KINDS = ("delivered", "committed", "forecast", "donated")
-STATUSES = ("submitted", "verified", "rejected")
-ASSURANCE = ("self-reported", "evidence checked", "independently verified")
-DONATION_TYPES = ("cash", "in-kind", "volunteer time")
-CHANNELS = ("Knowsley Foundation", "Knowsley CVS", "direct")
+from svmodel.ledger import vocabulary
+
+# Defined in svmodel.ledger.vocabulary (no SQLAlchemy there, for the command line); importable here too.
+SECTORS, KINDS, STATUSES = vocabulary.SECTORS, vocabulary.KINDS, vocabulary.STATUSES
+ASSURANCE, DONATION_TYPES, CHANNELS = vocabulary.ASSURANCE, vocabulary.DONATION_TYPES, vocabulary.CHANNELS
 
 
 def utcnow() -> datetime:

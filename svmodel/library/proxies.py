@@ -27,8 +27,8 @@ from svmodel.parameters import CellError, parse_cell
 from svmodel.util.limits import MAX_CSV_BYTES, MAX_CSV_FIELD, MAX_TABLE_ROWS
 from svmodel.library.deflators import (Deflators, PriceYear, PriceYearError, load_deflator_vintages,
                                        newest_vintage)
+from svmodel.library.vocabulary import VALUE_TYPES  # defined there for the command line; importable here
 
-VALUE_TYPES = ("fiscal", "economic", "social")
 COLUMNS = (
     "id", "name", "unit", "value", "value_low", "value_high", "price_year", "value_type",
     "cashable", "beneficiary", "measures", "benefit_area", "transfer", "level", "parent",
