@@ -1,5 +1,6 @@
-"""A pool job that dies half-way through sending its result, as a worker killed at the worst
-moment does (tests/test_batch_faults.py). It must be importable by spawned worker processes."""
+"""Pool jobs for tests/test_batch_faults.py: one that dies half-way through sending its result,
+as a worker killed at the worst moment does, and one that reports where it runs. They must be
+importable by the pool's worker processes."""
 
 from __future__ import annotations
 
@@ -29,3 +30,14 @@ def die_while_sending_result(spec: JobSpec) -> JobOutcome:
         os.kill(os.getpid(), signal.SIGKILL)
     time.sleep(0.5)
     return JobOutcome(spec=spec, record=JobRecord(name=spec.name, scenario="", status="ok"))
+
+
+def where_am_i(spec: JobSpec) -> JobOutcome:
+    """A job that reports the worker's environment variable SVMODEL_TEST_MARK, its folder and
+    its process id in the record's message."""
+    import json
+
+    message = json.dumps({"mark": os.environ.get("SVMODEL_TEST_MARK"), "cwd": os.getcwd(),
+                          "pid": os.getpid(), "ppid": os.getppid()})
+    return JobOutcome(spec=spec, record=JobRecord(name=spec.name, scenario="", status="ok",
+                                                  message=message))

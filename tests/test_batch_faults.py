@@ -305,3 +305,34 @@ def test_a_worker_killed_while_sending_its_result_does_not_hang_the_batch(tmp_pa
     assert sorted(o.spec.name for o in outcomes) == ["a", "b", "c", "saboteur"]
     assert all(o.record.status == "ok" for o in outcomes)
     assert pool.restarts >= 1
+
+
+def test_workers_take_the_batch_environment_and_folder_of_now(tmp_path, monkeypatch):
+    """Workers forked from a fork server started earlier (by a previous pool in this process)
+    still see the environment and folder the batch has when it starts them, as spawned ones do;
+    and a second pool reuses the server rather than importing everything again."""
+    import json
+
+    from svmodel.batch.jobs import JobSpec
+    from tests.batch_sabotage import where_am_i
+
+    def ask(pool: ProcessPool) -> dict:
+        spec = JobSpec(name="where", notebook="", parameters={}, output_parameters={}, key="where",
+                       batch_id="env")
+        try:
+            (outcome,) = list(pool.run([spec]))
+        finally:
+            pool.close()
+        return json.loads(outcome.record.message)
+
+    monkeypatch.delenv("SVMODEL_TEST_MARK", raising=False)
+    first = ask(ProcessPool(1, job=where_am_i))
+    assert first["mark"] is None
+    monkeypatch.setenv("SVMODEL_TEST_MARK", "set after the first pool")
+    monkeypatch.chdir(tmp_path)
+    second = ask(ProcessPool(1, job=where_am_i))
+    assert second["mark"] == "set after the first pool"
+    assert Path(second["cwd"]).resolve() == tmp_path.resolve()
+    assert second["pid"] != first["pid"]
+    if "forkserver" in __import__("multiprocessing").get_all_start_methods() and hasattr(os, "pidfd_open"):
+        assert second["ppid"] == first["ppid"] != os.getpid()  # both forked by the same server

@@ -32,8 +32,7 @@ import numpy as np
 from svmodel.business_case.agencies import UNALLOCATED, agency_name, agency_of_line, is_public
 from svmodel.business_case.corrections import grade_factor, optimism_bias_of
 from svmodel.engine import payback_months
-
-VALUE_TYPES = ("fiscal", "economic", "social")
+from svmodel.library.vocabulary import VALUE_TYPES
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ and the status is that of a partial failure (4).
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import math
 import signal
 import sys
@@ -92,11 +93,8 @@ def handle(args: argparse.Namespace) -> int:
         portfolio_notebook=None if args.no_portfolio else BatchOptions().portfolio_notebook,
         engine=args.engine,
     )
-    if args.scheduler:
-        try:
-            import distributed  # noqa: F401
-        except ImportError:
-            raise UsageError("--scheduler needs Dask: pip install 'svmodel[distributed]'") from None
+    if args.scheduler and importlib.util.find_spec("distributed") is None:
+        raise UsageError("--scheduler needs Dask: pip install 'svmodel[distributed]'")
     from svmodel.batch.folder import BatchDiskError, FolderBusy
     from svmodel.batch.pools import PoolError
 

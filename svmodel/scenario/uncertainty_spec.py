@@ -238,7 +238,7 @@ def parse_uncertainty(section: Any) -> tuple[UncertaintySpec, list[tuple[SubPath
             name = spec["shared"]
             extra = set(spec) - {"shared", "source", "note"}
             if extra:
-                problems.append(((key, sorted(extra)[0]), f"unknown field; an entry that uses a "
+                problems.append(((key, sorted(extra)[0]), "unknown field; an entry that uses a "
                                                           "shared distribution takes only shared "
                                                           "(and source, note)"))
             elif not isinstance(name, str) or name not in users:
