@@ -180,7 +180,7 @@ def test_dask_local_cluster(tmp_path):
     files = [shutil.copy(EXAMPLES / n, tmp_path / n) for n in
              ("reablement_home_care.yaml", "leaving_custody_employment.yaml")]
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
-                                  dashboard_address=None, silence_logs=40) as cluster, \
+                                  dashboard_address=":0", silence_logs=40) as cluster, \
             distributed.Client(cluster) as client:
         result = run_batch(files, tmp_path / "out", BatchOptions(
             scheduler=client, draws=200, seed=3, portfolio_notebook=None, progress=False))
