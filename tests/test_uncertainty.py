@@ -566,3 +566,17 @@ def test_every_example_scenario_gets_a_report(example_files):
         report = sensitivity_summary(scenario, draws=200, seed=1)
         json.dumps(report, allow_nan=False)
         assert report["one_way"] and report["switching_values"], path
+
+
+def test_switching_change_percent_is_nan_not_inf_for_a_base_near_zero():
+    """A base such as 1e-308 (hypothesis found one) made the change overflow to inf with a
+    RuntimeWarning; the change is reported as not meaningful (NaN) instead."""
+    import warnings
+
+    from svmodel.uncertainty.sensitivity import _percent_change
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert math.isnan(_percent_change(1e-308, 1e10))
+        assert math.isnan(_percent_change(0.0, 1.0))
+        assert _percent_change(2.0, 3.0) == pytest.approx(50.0)

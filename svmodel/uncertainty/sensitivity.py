@@ -230,11 +230,23 @@ class _Solver:
                                        f"and {ratios[j]:.3f} at {years[j]} years")
 
 
+def _percent_change(base: float, value: float) -> float:
+    """(value - base) / base in percent; NaN when base is 0 or the change is too large for a
+    float (a base near zero, such as 1e-300)."""
+    if base == 0:
+        return math.nan
+    try:
+        change = (value - base) / base * 100
+    except OverflowError:
+        return math.nan
+    return change if math.isfinite(change) else math.nan
+
+
 def switching_values(scenario: Scenario, target_ratio: float = 1.0) -> pd.DataFrame:
     """The value of each parameter at which the SROI ratio equals `target_ratio`.
 
     Columns: line (None for scenario-wide), parameter, base, switching_value (NaN when
-    unreachable), change_percent (from base, NaN when base is 0), reachable, reason.
+    unreachable), change_percent (from base; NaN when base is 0 or the change overflows), reachable, reason.
     `value` is in the proxy's own price year; `inputs` is a factor on every input; for a
     Green Book schedule `discount_rate` is the first band's rate, later bands scaled with it.
     """
@@ -246,7 +258,7 @@ def switching_values(scenario: Scenario, target_ratio: float = 1.0) -> pd.DataFr
     for key in all_keys(arrays, scenario_distributions(scenario, arrays)):
         base = arrays.base(key)
         value, reachable, reason = solver.solve(key)
-        change = (value - base) / base * 100 if reachable and base != 0 else math.nan
+        change = _percent_change(float(base), float(value)) if reachable else math.nan
         rows.append({"line": _line_id(arrays, key), "parameter": key[1], "base": base,
                      "switching_value": value if reachable else math.nan,
                      "change_percent": change, "reachable": bool(reachable), "reason": reason})
