@@ -336,3 +336,18 @@ def test_workers_take_the_batch_environment_and_folder_of_now(tmp_path, monkeypa
     assert second["pid"] != first["pid"]
     if "forkserver" in __import__("multiprocessing").get_all_start_methods() and hasattr(os, "pidfd_open"):
         assert second["ppid"] == first["ppid"] != os.getpid()  # both forked by the same server
+
+
+def test_a_single_report_runs_in_this_process_unless_workers_are_asked_for():
+    """Starting a pool for one report costs more than the report (the workers' imports): by
+    default one report runs in this process; `--workers N` still gets its pool."""
+    from svmodel.batch.pools import SerialPool, make_pool
+
+    assert isinstance(make_pool(None, None, 1), SerialPool)
+    assert isinstance(make_pool(0, None, 5), SerialPool)
+    for workers, jobs in ((1, 1), (None, 2)):
+        pool = make_pool(workers, None, jobs)
+        try:
+            assert isinstance(pool, ProcessPool)
+        finally:
+            pool.close()

@@ -376,10 +376,14 @@ def default_workers() -> int:
 
 def make_pool(workers: int | None, scheduler: str | object | None, jobs: int,
               connect_timeout: float = DEFAULT_CONNECT_TIMEOUT) -> Pool:
-    """A Dask pool when a scheduler is given; else a process pool (`workers` 0: this process)."""
+    """A Dask pool when a scheduler is given; else a process pool of `workers` processes (None:
+    one per core, or this process when there is a single report to run, which saves starting a
+    pool; 0: this process)."""
     if scheduler:
         return DaskPool(scheduler, connect_timeout)
+    if workers is None and jobs <= 1:
+        return SerialPool()
     count = default_workers() if workers is None else workers
-    if count <= 0 or jobs <= 1:
+    if count <= 0 or jobs <= 0:
         return SerialPool()
     return ProcessPool(min(count, jobs))

@@ -72,7 +72,7 @@ class BatchResult:
 class BatchOptions:
     draws: int = DEFAULT_DRAWS
     seed: int = DEFAULT_SEED
-    workers: int | None = None  # None: one per core; 0: this process
+    workers: int | None = None  # None: one per core (this process for one report); 0: this process
     scheduler: Any = None  # a Dask scheduler address, or a distributed.Client
     notebook: Path = REPORT_NOTEBOOK
     portfolio_notebook: Path | None = PORTFOLIO_NOTEBOOK
@@ -203,7 +203,7 @@ def run_batch(files: Sequence[str | Path], out_dir: str | Path, options: BatchOp
     own_pool = pool is None
     # The pool first: a scheduler that cannot be reached, or workers of another svmodel
     # version, stop the batch before anything is written.
-    pool = pool or make_pool(options.workers, options.scheduler, len(paths) + 1,
+    pool = pool or make_pool(options.workers, options.scheduler, len(paths),
                              options.connect_timeout)
     records: list[JobRecord] = []
     portfolio_record: JobRecord | None = None

@@ -31,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", required=True, metavar="DIR", help="output folder")
     parser.add_argument("--workers", type=int, default=None, metavar="N",
                         help="local worker processes, each with one warm kernel (default: one per "
-                             "core; 0 runs in this process)")
+                             "core, or this process for a single report; 0 runs in this process)")
     parser.add_argument("--scheduler", metavar="ADDRESS",
                         help="run on an existing Dask cluster, e.g. tcp://10.0.0.5:8786")
     parser.add_argument("--draws", type=int, default=None, metavar="N",
