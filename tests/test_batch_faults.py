@@ -68,6 +68,7 @@ def _options(notebook: Path, **kw) -> BatchOptions:
     return BatchOptions(**{**base, **kw})
 
 
+@pytest.mark.slow
 def test_scenarios_named_like_the_batch_pages_keep_their_reports(tmp_path, tiny_notebook):
     files = _scenarios(tmp_path, ["index", "portfolio", "summary", "manifest", "index-2"])
     names = unique_slugs(files)
@@ -96,6 +97,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_unreachable_scheduler_is_one_clear_error(tmp_path, tiny_notebook):
     pytest.importorskip("distributed")
     address = f"tcp://127.0.0.1:{_free_port()}"
@@ -307,6 +309,7 @@ def test_a_worker_killed_while_sending_its_result_does_not_hang_the_batch(tmp_pa
     assert pool.restarts >= 1
 
 
+@pytest.mark.slow
 def test_workers_take_the_batch_environment_and_folder_of_now(tmp_path, monkeypatch):
     """Workers forked from a fork server started earlier (by a previous pool in this process)
     still see the environment and folder the batch has when it starts them, as spawned ones do;

@@ -157,12 +157,14 @@ def recalculated(tmp_path_factory, test_library):
             "out": {v: converted[p] for v, p in exported.items()}}
 
 
+@pytest.mark.slow
 @needs_soffice
 @pytest.mark.parametrize("variant", [v for v, _, _ in VARIANTS])
 def test_spreadsheet_agrees_with_svmodel(recalculated, variant):
     _assert_agrees(_headline(recalculated["out"][variant]), recalculated["expected"][variant])
 
 
+@pytest.mark.slow
 @needs_soffice
 def test_green_book_rates_change_band_in_the_spreadsheet(recalculated):
     wb = openpyxl.load_workbook(recalculated["out"]["long-green_book"], data_only=True)
@@ -172,6 +174,7 @@ def test_green_book_rates_change_band_in_the_spreadsheet(recalculated):
     assert max(rates) >= L.GRID_YEARS  # the table covers every year the grid does
 
 
+@pytest.mark.slow
 @needs_soffice
 def test_libreoffice_really_recalculates(recalculated, test_library):
     """Change an input in a workbook that carries cached results; the results must move."""
@@ -191,6 +194,7 @@ def test_libreoffice_really_recalculates(recalculated, test_library):
     _assert_agrees(got, expected)
 
 
+@pytest.mark.slow
 @needs_soffice
 @pytest.mark.parametrize("path", EXAMPLES + OWN, ids=lambda p: p.stem)
 def test_import_reads_a_libreoffice_saved_workbook(recalculated, path, test_library):

@@ -93,6 +93,7 @@ def test_notebook_is_thin_stripped_and_parameterised():
         assert " = " in line and ": " in line.split(" = ")[0] and "  # " in line, line
 
 
+@pytest.mark.slow
 def test_notebook_executes(tmp_path):
     papermill = pytest.importorskip("papermill")
     out = tmp_path / "tender.ipynb"
