@@ -354,3 +354,17 @@ def test_a_single_report_runs_in_this_process_unless_workers_are_asked_for():
             assert isinstance(pool, ProcessPool)
         finally:
             pool.close()
+
+
+def test_a_fork_server_that_cannot_start_means_spawned_workers(tmp_path, monkeypatch):
+    """The fork server's socket lives in the temporary folder; where it cannot be made, the
+    pool spawns its workers instead of failing the batch."""
+    from multiprocessing import forkserver
+
+    from svmodel.batch import pools
+
+    def refuse() -> None:
+        raise OSError(30, "Read-only file system")
+
+    monkeypatch.setattr(forkserver, "ensure_running", refuse)
+    assert pools._start_context().get_start_method() == "spawn"

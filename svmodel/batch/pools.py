@@ -144,10 +144,18 @@ def _worker_init(batch: int, environment: dict[str, str]) -> None:
 
 def _start_context() -> multiprocessing.context.BaseContext:
     """A fork server that preloads `WORKER_MODULES` where the platform has one and a worker can
-    watch the batch's process end (Linux), else spawn."""
+    watch the batch's process end (Linux), else spawn. A fork server that cannot start (its
+    socket lives in the temporary folder, which may be read-only or have too long a path) also
+    means spawn."""
     if "forkserver" in multiprocessing.get_all_start_methods() and _pidfd_works():
+        from multiprocessing import forkserver
+
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(list(WORKER_MODULES))  # used when the server starts
+        try:
+            forkserver.ensure_running()
+        except OSError:
+            return multiprocessing.get_context("spawn")
         return context
     return multiprocessing.get_context("spawn")
 
