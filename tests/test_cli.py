@@ -423,6 +423,22 @@ def test_the_parser_and_every_help_load_no_heavy_library():
     assert done.stdout.split() == [], f"building the parser imported {done.stdout.strip()}"
 
 
+def test_validating_a_scenario_without_random_draws_loads_no_scipy_or_plotting():
+    """`svmodel validate` checks a scenario without loading scipy (only truncated normal
+    distributions need it, and they load it when used) or any plotting or workbook library."""
+    example = ROOT / "params" / "examples" / "reablement_home_care.yaml"
+    code = ("import sys\n"
+            "from svmodel.cli import main\n"
+            f"assert main(['validate', {str(example)!r}]) == 0\n"
+            "print('LOADED:' + ' '.join(m for m in ('scipy', 'matplotlib', 'openpyxl', 'sqlalchemy',"
+            " 'jinja2') if m in sys.modules))\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120, stdin=subprocess.DEVNULL)
+    assert done.returncode == 0, done.stderr
+    loaded = done.stdout.rsplit("LOADED:", 1)[1].split()
+    assert loaded == [], f"validate imported {loaded}"
+
+
 # ------------------------------------------------------------------ examples in --help
 def test_every_command_has_examples_in_its_help(run_cli):
     for words, _parser in walk(build_parser()):

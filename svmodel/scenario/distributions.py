@@ -28,7 +28,6 @@ from functools import lru_cache
 from typing import Any, Iterable
 
 import numpy as np
-from scipy.special import ndtr, ndtri
 
 from svmodel.errors import DistributionError
 from svmodel.errors import _show as _show_path
@@ -337,12 +336,16 @@ def _truncated_normal_ppf(p: np.ndarray, mu: float, sigma: float, a: float, b: f
 
 
 def _std_trunc_ppf(p: np.ndarray, alpha: float, beta: float) -> np.ndarray:
+    from scipy.special import ndtr, ndtri  # scipy loads when a distribution needs it, not with the scenario
+
     lo, hi = ndtr(alpha), ndtr(beta)
     z = ndtri(lo + p * (hi - lo))
     return np.clip(z, alpha, beta)
 
 
 def _truncated_mass(mu: float, sigma: float, a: float, b: float) -> float:
+    from scipy.special import ndtr
+
     if sigma == 0:
         return 1.0 if a <= mu <= b else 0.0
     alpha, beta = (a - mu) / sigma, (b - mu) / sigma
