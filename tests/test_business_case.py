@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from svmodel.engine import LineArrays, compute, discount_factors
+from svmodel.engine import discount_factors
 from svmodel.errors import ScenarioError
 from svmodel.results import calculate
 from svmodel.scenario import parse_scenario

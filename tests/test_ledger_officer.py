@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from svmodel.util.browser import find_chromium, missing_browser_message
-from svmodel.ledger.config import PartnershipConfig, load_config
-from svmodel.ledger.db import init_ledger, open_ledger
+from svmodel.ledger.config import PartnershipConfig
+from svmodel.ledger.db import init_ledger
 from svmodel.ledger import officer_actions as actions
 from tests.ledger_support import free_port, return_form
 
