@@ -27,7 +27,11 @@ method, the default from Python 3.14 on Linux) that has imported the heavy modul
 needs (`WORKER_MODULES`) once, so a worker starts in milliseconds rather than re-importing them
 (about 3 s of CPU each), and a restarted pool or the next batch in the same process reuses it.
 Each worker still gets the batch's current environment, folder and `sys.path`, as a spawned one
-would. Where there is no fork server (Windows), workers are spawned.
+would; only values a module fixes from the environment when it is imported (nbconvert's
+template search path from JUPYTER_PATH, matplotlib's backend) stay those of when the fork
+server started, as they do in the batch's own process once imported. A long-lived process that
+changes those variables between batches should set them before its first batch. Where there is
+no fork server or Linux pidfd, workers are spawned.
 """
 
 from __future__ import annotations
