@@ -160,3 +160,25 @@ def test_wide_tables_print_landscape_and_the_rest_portrait(printed):
     assert any("Assumptions and sources" in pages[i] for i in landscape)
     assert all(w < h for w, h in sizes[:2])  # the summary and scope are portrait A4
     assert abs(sizes[0][0] - 595) < 2 and abs(sizes[0][1] - 842) < 2
+
+
+@pytest.mark.slow
+def test_pages_print_side_by_side_and_one_failure_stops_none(tmp_path, chromium):
+    """print_many prints several pages at once; a page that cannot be printed is reported as
+    its PdfError and every other PDF is still written, whole."""
+    from svmodel.util.pdf import PdfError, print_many
+
+    pages = []
+    for i in range(3):
+        html = tmp_path / f"page{i}.html"
+        html.write_text(f"<!doctype html><title>p{i}</title><p>Page number {i}</p>", encoding="utf-8")
+        pages.append((html, tmp_path / f"page{i}.pdf"))
+    pages.insert(1, (tmp_path / "missing.html", tmp_path / "missing.pdf"))
+    outcomes = dict(print_many(pages, at_once=2))
+    assert set(outcomes) == {html for html, _ in pages}
+    assert isinstance(outcomes[tmp_path / "missing.html"], PdfError)
+    assert not (tmp_path / "missing.pdf").exists()
+    for i in range(3):
+        pdf = tmp_path / f"page{i}.pdf"
+        assert outcomes[tmp_path / f"page{i}.html"] == pdf
+        assert pdf.read_bytes().startswith(b"%PDF") and pdf.read_bytes().rstrip().endswith(b"%%EOF")

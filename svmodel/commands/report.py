@@ -108,7 +108,8 @@ def handle(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGTERM, previous)
     counts = result.counts()
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-    pdfs_ok, pdfs = print_pdfs(result, quiet=args.json) if args.pdf else (True, [])
+    progress = False if args.no_progress else None
+    pdfs_ok, pdfs = print_pdfs(result, quiet=args.json, progress=progress) if args.pdf else (True, [])
     if args.json:
         print_json({"counts": counts, "seconds": result.seconds, "out": result.out_dir.resolve(),
                     "index": result.index.resolve(), "summary": result.summary.resolve(),
@@ -143,26 +144,34 @@ def report_pages(result: Any) -> list[Path]:
     return [p for p in dict.fromkeys(pages) if p.is_file()]
 
 
-def print_pdfs(result: Any, quiet: bool = False) -> tuple[bool, list[Path]]:
-    """Print every page of the batch to DIR/<page>.pdf (skipping PDFs newer than their HTML).
+def print_pdfs(result: Any, quiet: bool = False, progress: bool | None = None) -> tuple[bool, list[Path]]:
+    """Print every page of the batch to DIR/<page>.pdf (skipping PDFs newer than their HTML),
+    a browser per core at once (svmodel.util.pdf.print_many), with a progress bar on a terminal.
     Without a browser the HTML stays written and a notice says why no PDF was made. Returns
-    (every PDF written, the PDFs written); `quiet` leaves stdout to `--json`."""
-    from svmodel.util.pdf import PdfError, pdf_unavailable_reason, print_to_pdf
+    (every PDF written, the PDFs written, in page order); `quiet` leaves stdout to `--json`."""
+    from tqdm import tqdm
+
+    from svmodel.util.pdf import PdfError, pdf_unavailable_reason, print_many
 
     reason = pdf_unavailable_reason()
     if reason is not None:
         print(f"  no PDF written: {reason}; the HTML reports are written", file=sys.stderr)
         return False, []
-    ok, written = True, []
-    for page in report_pages(result):
-        pdf = page.with_suffix(".pdf")
-        if pdf.is_file() and pdf.stat().st_mtime >= page.stat().st_mtime:
-            continue
-        try:
-            written.append(print_to_pdf(page, pdf))
-        except PdfError as exc:
-            ok = False
-            print(f"  PDF failed: {page.name}: {exc}", file=sys.stderr)
+    pages = [page for page in report_pages(result)
+             if not (page.with_suffix(".pdf").is_file()
+                     and page.with_suffix(".pdf").stat().st_mtime >= page.stat().st_mtime)]
+    ok, done = True, {}
+    show = sys.stderr.isatty() if progress is None else progress
+    with tqdm(total=len(pages), unit="PDF", desc="svmodel report --pdf", file=sys.stderr,
+              disable=not show or not pages) as bar:
+        for page, outcome in print_many([(page, page.with_suffix(".pdf")) for page in pages]):
+            if isinstance(outcome, PdfError):
+                ok = False
+                bar.write(f"  PDF failed: {page.name}: {outcome}", file=sys.stderr)
+            else:
+                done[page] = outcome
+            bar.update()
+    written = [done[page] for page in pages if page in done]
     if not quiet:
         print(f"{len(written)} PDF(s) written")
     return ok, written

@@ -8,9 +8,12 @@ from version 131. Nothing is downloaded: the browser is found by `svmodel.util.b
 
 from __future__ import annotations
 
+import os
 import subprocess
 import tempfile
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
+from typing import Iterator, Sequence
 
 from svmodel.errors import SvmodelError
 from svmodel.util.atomic import write_bytes_atomic
@@ -18,6 +21,8 @@ from svmodel.util.browser import HEADLESS_FLAGS, find_chromium, missing_browser_
 
 #: Seconds a single print may take before it is abandoned (a long report prints in ~2 s).
 PRINT_TIMEOUT_S = 180.0
+#: Browsers printing at once at most (each is several processes and a few hundred MB).
+MAX_BROWSERS = 4
 
 
 class PdfError(SvmodelError):
@@ -55,3 +60,26 @@ def print_to_pdf(html_path: Path, pdf_path: Path, *, timeout: float = PRINT_TIME
             raise PdfError(f"Chromium could not print {html_path} (exit {done.returncode}): "
                            f"{done.stderr.strip()[-300:]}")
         return write_bytes_atomic(Path(pdf_path), target.read_bytes())
+
+
+def browsers_at_once(pages: int) -> int:
+    """How many pages to print at once: one browser per core, at most `MAX_BROWSERS`."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(pages, cores, MAX_BROWSERS))
+
+
+def print_many(pages: Sequence[tuple[Path, Path]], *, at_once: int | None = None,
+               timeout: float = PRINT_TIMEOUT_S) -> Iterator[tuple[Path, Path | PdfError]]:
+    """Print each (HTML, PDF) pair, `at_once` browsers at a time (default `browsers_at_once`),
+    yielding (HTML, the PDF written or the `PdfError`) as each finishes. One page that fails
+    never stops the others; each PDF is written atomically."""
+    if not pages:
+        return
+    workers = at_once or browsers_at_once(len(pages))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="svmodel-pdf") as pool:
+        futures = {pool.submit(print_to_pdf, html, pdf, timeout=timeout): html for html, pdf in pages}
+        for future in as_completed(futures):
+            try:
+                yield futures[future], future.result()
+            except PdfError as exc:
+                yield futures[future], exc
