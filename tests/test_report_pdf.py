@@ -5,6 +5,7 @@ the impact map on a landscape page. Slow: one batch with headless Chromium for t
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -182,3 +183,30 @@ def test_pages_print_side_by_side_and_one_failure_stops_none(tmp_path, chromium)
         pdf = tmp_path / f"page{i}.pdf"
         assert outcomes[tmp_path / f"page{i}.html"] == pdf
         assert pdf.read_bytes().startswith(b"%PDF") and pdf.read_bytes().rstrip().endswith(b"%%EOF")
+
+
+@pytest.mark.slow
+def test_one_browser_prints_page_after_page_and_a_dead_one_is_a_clear_error(tmp_path, chromium):
+    """BrowserSession keeps one Chromium for many pages; if it dies, printing is a PdfError
+    saying so (print_many then starts a new browser for the next page), and close() leaves no
+    browser process behind."""
+    import signal
+
+    import psutil
+
+    from svmodel.util.pdf import BrowserSession, PdfError
+
+    html = tmp_path / "page.html"
+    html.write_text("<!doctype html><title>t</title><p>One page</p>", encoding="utf-8")
+    browser = BrowserSession(chromium)
+    try:
+        pid = browser._pid
+        for name in ("a", "b"):
+            assert browser.print(html, tmp_path / f"{name}.pdf").read_bytes().startswith(b"%PDF")
+        os.kill(pid, signal.SIGKILL)
+        with pytest.raises(PdfError, match="Chromium failed"):
+            browser.print(html, tmp_path / "c.pdf")
+        assert not (tmp_path / "c.pdf").exists()
+    finally:
+        browser.close()
+    assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
