@@ -51,6 +51,7 @@ from typing import Callable, Iterable, Iterator, Protocol
 from svmodel import __version__
 from svmodel.batch.jobs import FAILED, JobOutcome, JobRecord, JobSpec
 from svmodel.batch.worker import run_job
+from svmodel.util.cores import usable_cores
 
 POOL_RESTARTS = 3  # fresh pools after a worker died, before the remaining jobs are failed
 WINDOW_PER_WORKER = 4  # jobs in flight per worker slot
@@ -383,7 +384,7 @@ def _take(iterator: Iterator[JobSpec], count: int) -> list[JobSpec]:
 
 
 def default_workers() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return usable_cores()
 
 
 def make_pool(workers: int | None, scheduler: str | object | None, jobs: int,
