@@ -210,3 +210,23 @@ def test_one_browser_prints_page_after_page_and_a_dead_one_is_a_clear_error(tmp_
     finally:
         browser.close()
     assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+
+
+@pytest.mark.slow
+def test_without_posix_spawn_each_page_gets_its_own_browser_run(tmp_path, chromium, monkeypatch):
+    """Where a browser session cannot be started (no os.posix_spawn), print_many and
+    print_to_pdf fall back to one `chromium --print-to-pdf` run per page."""
+    from svmodel.util import pdf as pdf_module
+
+    monkeypatch.delattr(os, "posix_spawn")
+    monkeypatch.setattr(pdf_module, "BrowserSession", None)  # any use of it would fail
+    pages = []
+    for i in range(2):
+        html = tmp_path / f"page{i}.html"
+        html.write_text(f"<!doctype html><title>p{i}</title><p>Page {i}</p>", encoding="utf-8")
+        pages.append((html, tmp_path / f"page{i}.pdf"))
+    outcomes = dict(pdf_module.print_many(pages, at_once=1))
+    assert outcomes == {html: pdf for html, pdf in pages}
+    single = pdf_module.print_to_pdf(pages[0][0], tmp_path / "single.pdf")
+    for pdf in [p for _, p in pages] + [single]:
+        assert pdf.read_bytes().startswith(b"%PDF")

@@ -157,14 +157,15 @@ def print_pdfs(result: Any, quiet: bool = False, progress: bool | None = None) -
     if reason is not None:
         print(f"  no PDF written: {reason}; the HTML reports are written", file=sys.stderr)
         return False, []
-    pages = [page for page in report_pages(result)
-             if not (page.with_suffix(".pdf").is_file()
-                     and page.with_suffix(".pdf").stat().st_mtime >= page.stat().st_mtime)]
+    todo = [(page, page.with_suffix(".pdf")) for page in report_pages(result)]
+    todo = [(page, pdf) for page, pdf in todo
+            if not (pdf.is_file() and pdf.stat().st_mtime >= page.stat().st_mtime)]
+    pages = [page for page, _pdf in todo]
     ok, done = True, {}
     show = sys.stderr.isatty() if progress is None else progress
     with tqdm(total=len(pages), unit="PDF", desc="svmodel report --pdf", file=sys.stderr,
               disable=not show or not pages) as bar:
-        for page, outcome in print_many([(page, page.with_suffix(".pdf")) for page in pages]):
+        for page, outcome in print_many(todo):
             if isinstance(outcome, PdfError):
                 ok = False
                 bar.write(f"  PDF failed: {page.name}: {outcome}", file=sys.stderr)

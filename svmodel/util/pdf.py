@@ -24,7 +24,7 @@ import signal
 import subprocess
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor
 from queue import Empty, SimpleQueue
 from pathlib import Path
 from typing import Iterator, Sequence
@@ -32,6 +32,7 @@ from typing import Iterator, Sequence
 from svmodel.errors import SvmodelError
 from svmodel.util.atomic import write_bytes_atomic
 from svmodel.util.browser import HEADLESS_FLAGS, find_chromium, missing_browser_message
+from svmodel.util.cores import usable_cores
 
 #: Seconds a single print may take before it is abandoned (a long report prints in ~2 s).
 PRINT_TIMEOUT_S = 180.0
@@ -45,18 +46,29 @@ class PdfError(SvmodelError):
     """No browser to print with, or the browser failed to print the page."""
 
 
+class BrowserFailed(PdfError):
+    """The browser ended or stopped answering: it cannot print another page."""
+
+
 def pdf_unavailable_reason() -> str | None:
     """None when a PDF can be printed on this machine, else a sentence saying why not."""
     return None if find_chromium() is not None else missing_browser_message()
 
 
-def _checked(html_path: Path, pdf_path: Path) -> Path:
+def _no_browser(pdf_path: Path) -> PdfError:
+    return PdfError(f"cannot write {pdf_path}: {missing_browser_message()}")
+
+
+def _browser(pdf_path: Path) -> Path:
     chromium = find_chromium()
     if chromium is None:
-        raise PdfError(f"cannot write {pdf_path}: {missing_browser_message()}")
+        raise _no_browser(pdf_path)
+    return chromium
+
+
+def _require_page(html_path: Path) -> None:
     if not Path(html_path).is_file():
         raise PdfError(f"cannot print {html_path}: not a regular file")
-    return chromium
 
 
 def print_to_pdf(html_path: Path, pdf_path: Path, *, timeout: float = PRINT_TIMEOUT_S) -> Path:
@@ -64,31 +76,52 @@ def print_to_pdf(html_path: Path, pdf_path: Path, *, timeout: float = PRINT_TIME
 
     Raises `PdfError` when there is no browser or printing fails; `pdf_path` is then untouched.
     """
-    chromium = _checked(html_path, pdf_path)
-    if not hasattr(os, "posix_spawn"):
-        return _print_once(chromium, Path(html_path), Path(pdf_path), timeout)
-    with BrowserSession(chromium, timeout=timeout) as browser:
+    chromium = _browser(pdf_path)
+    _require_page(html_path)
+    with _open_browser(chromium, timeout) as browser:
         return browser.print(Path(html_path), Path(pdf_path))
 
 
-def _print_once(chromium: Path, html_path: Path, pdf_path: Path, timeout: float) -> Path:
-    """One `chromium --print-to-pdf` run for one page (where `BrowserSession` cannot start)."""
-    with tempfile.TemporaryDirectory(prefix="svmodel-pdf-") as tmp:
-        target = Path(tmp) / "out.pdf"
-        try:
-            done = subprocess.run(
-                [str(chromium), *HEADLESS_FLAGS, f"--user-data-dir={tmp}/profile",
-                 "--no-pdf-header-footer", "--run-all-compositor-stages-before-draw",
-                 "--virtual-time-budget=5000", f"--print-to-pdf={target}",
-                 html_path.resolve().as_uri()],
-                capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
-        except subprocess.TimeoutExpired as exc:
-            raise PdfError(f"Chromium did not finish printing {html_path} within {timeout:.0f} s") from exc
-        if done.returncode != 0 or not target.is_file() or target.stat().st_size == 0:
-            raise PdfError(f"Chromium could not print {html_path} (exit {done.returncode}): "
-                           f"{done.stderr.strip()[-300:]}")
-        return write_bytes_atomic(Path(pdf_path), target.read_bytes())
+class _BrowserPerPage:
+    """Where `BrowserSession` cannot start (no `posix_spawn`): one `chromium --print-to-pdf`
+    run for each page, behind the same `print` and `close`."""
 
+    def __init__(self, chromium: Path, timeout: float):
+        self.chromium, self.timeout = chromium, timeout
+
+    def print(self, html_path: Path, pdf_path: Path) -> Path:
+        _require_page(html_path)
+        html_path = Path(html_path)
+        with tempfile.TemporaryDirectory(prefix="svmodel-pdf-") as tmp:
+            target = Path(tmp) / "out.pdf"
+            try:
+                done = subprocess.run(
+                    [str(self.chromium), *HEADLESS_FLAGS, f"--user-data-dir={tmp}/profile",
+                     "--no-pdf-header-footer", "--run-all-compositor-stages-before-draw",
+                     "--virtual-time-budget=5000", f"--print-to-pdf={target}",
+                     html_path.resolve().as_uri()],
+                    capture_output=True, text=True, timeout=self.timeout, stdin=subprocess.DEVNULL)
+            except subprocess.TimeoutExpired as exc:
+                raise PdfError(f"Chromium did not finish printing {html_path} within {self.timeout:.0f} s") from exc
+            if done.returncode != 0 or not target.is_file() or target.stat().st_size == 0:
+                raise PdfError(f"Chromium could not print {html_path} (exit {done.returncode}): "
+                               f"{done.stderr.strip()[-300:]}")
+            return write_bytes_atomic(Path(pdf_path), target.read_bytes())
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> "_BrowserPerPage":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+
+def _open_browser(chromium: Path, timeout: float) -> "BrowserSession | _BrowserPerPage":
+    if hasattr(os, "posix_spawn"):
+        return BrowserSession(chromium, timeout=timeout)
+    return _BrowserPerPage(chromium, timeout)
 
 
 class BrowserSession:
@@ -120,6 +153,7 @@ class BrowserSession:
                 [str(chromium), *HEADLESS_FLAGS, f"--user-data-dir={self._folder.name}/profile",
                  "--remote-debugging-pipe", "about:blank"],
                 dict(os.environ),
+                setpgroup=0,  # its own process group: close() ends its helper processes with it
                 file_actions=[
                     (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
                     (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
@@ -143,8 +177,8 @@ class BrowserSession:
 
     def print(self, html_path: Path, pdf_path: Path) -> Path:
         """Load `html_path` and print it to `pdf_path` (written atomically); `PdfError` if the
-        page cannot be loaded or printed."""
-        _checked(html_path, pdf_path)
+        page cannot be loaded or printed, `BrowserFailed` if the browser can print no more."""
+        _require_page(html_path)
         self._events.clear()
         navigated = self._call("Page.navigate", page=True, url=Path(html_path).resolve().as_uri())
         if navigated.get("errorText"):
@@ -160,7 +194,8 @@ class BrowserSession:
         return write_bytes_atomic(Path(pdf_path), data)
 
     def close(self) -> None:
-        """Ask the browser to close, kill it if it does not, and remove its profile."""
+        """Ask the browser to close, kill it if it does not, end its helper processes (which
+        outlive a killed browser for a moment) and remove its profile."""
         if self._pid is not None:
             try:
                 self._send("Browser.close")
@@ -172,10 +207,27 @@ class BrowserSession:
                 except OSError:
                     pass
                 self._reaped(5.0)
+            try:
+                os.killpg(self._pid, signal.SIGKILL)
+            except OSError:  # the group has ended already
+                pass
             self._pid = None
         self._close_fds(self._to_browser, self._from_browser)
         self._to_browser = self._from_browser = -1
-        self._folder.cleanup()
+        self._remove_profile()
+
+    def _remove_profile(self, limit: float = 2.0) -> None:
+        """Remove the profile folder; a helper process being killed may still write a file into
+        it for a moment, so retry briefly before giving up."""
+        deadline = time.monotonic() + limit
+        while True:
+            try:
+                self._folder.cleanup()
+                return
+            except OSError:
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.05)
 
     def __enter__(self) -> "BrowserSession":
         return self
@@ -230,12 +282,12 @@ class BrowserSession:
         raw, self._buffer = self._buffer.split(b"\0", 1)
         return json.loads(raw)
 
-    def _failure(self, what: str) -> PdfError:
+    def _failure(self, what: str) -> BrowserFailed:
         try:
             log = self._log.read_text(encoding="utf-8", errors="replace").strip()[-300:]
         except OSError:
             log = ""
-        return PdfError(f"Chromium failed: {what}" + (f" ({log})" if log else ""))
+        return BrowserFailed(f"Chromium failed: {what}" + (f" ({log})" if log else ""))
 
     def _reaped(self, limit: float) -> bool:
         deadline = time.monotonic() + limit
@@ -263,8 +315,7 @@ def browsers_at_once(pages: int) -> int:
     """How many browsers to print `pages` with: one per core, at most `MAX_BROWSERS`, and one
     per `PAGES_PER_BROWSER` pages (starting a browser costs about as much CPU as printing that
     many pages in one that runs)."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, min(-(-pages // PAGES_PER_BROWSER), cores, MAX_BROWSERS))
+    return max(1, min(-(-pages // PAGES_PER_BROWSER), usable_cores(), MAX_BROWSERS))
 
 
 def print_many(pages: Sequence[tuple[Path, Path]], *, at_once: int | None = None,
@@ -275,26 +326,19 @@ def print_many(pages: Sequence[tuple[Path, Path]], *, at_once: int | None = None
     that failed is replaced for the next page); each PDF is written atomically."""
     if not pages:
         return
-    workers = at_once or browsers_at_once(len(pages))
-    if not hasattr(os, "posix_spawn"):
-        def one(html: Path, pdf: Path) -> Path:
-            return print_to_pdf(html, pdf, timeout=timeout)
-
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="svmodel-pdf") as pool:
-            futures = {pool.submit(one, html, pdf): html for html, pdf in pages}
-            for future in as_completed(futures):
-                try:
-                    yield futures[future], future.result()
-                except PdfError as exc:
-                    yield futures[future], exc
+    chromium = find_chromium()
+    if chromium is None:
+        for html, pdf in pages:
+            yield html, _no_browser(pdf)
         return
+    workers = at_once or browsers_at_once(len(pages))
     todo: SimpleQueue[tuple[Path, Path]] = SimpleQueue()
     for pair in pages:
         todo.put(pair)
     done: SimpleQueue[tuple[Path, Path | Exception]] = SimpleQueue()
 
     def printer() -> None:
-        browser: BrowserSession | None = None
+        browser: BrowserSession | _BrowserPerPage | None = None
         try:
             while True:
                 try:
@@ -302,15 +346,14 @@ def print_many(pages: Sequence[tuple[Path, Path]], *, at_once: int | None = None
                 except Empty:
                     return
                 try:
-                    _checked(html, pdf)
-                    browser = browser or BrowserSession(timeout=timeout)
+                    browser = browser or _open_browser(chromium, timeout)
                     done.put((html, browser.print(html, pdf)))
-                except PdfError as exc:
+                except BrowserFailed as exc:  # ended or not answering: a new one for the next page
                     done.put((html, exc))
-                    if browser is not None and str(exc).startswith("Chromium failed"):
-                        browser.close()  # no answer or ended: the next page gets a new browser
-                        browser = None
-                except Exception as exc:  # a full disk and the like: the caller raises it
+                    if browser is not None:
+                        browser.close()
+                    browser = None
+                except Exception as exc:  # a PdfError is that page's; others (a full disk), the caller raises
                     done.put((html, exc))
         finally:
             if browser is not None:
