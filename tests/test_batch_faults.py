@@ -316,6 +316,7 @@ def test_workers_take_the_batch_environment_and_folder_of_now(tmp_path, monkeypa
     and a second pool reuses the server rather than importing everything again."""
     import json
 
+    from svmodel.batch import pools
     from svmodel.batch.jobs import JobSpec
     from tests.batch_sabotage import where_am_i
 
@@ -337,7 +338,7 @@ def test_workers_take_the_batch_environment_and_folder_of_now(tmp_path, monkeypa
     assert second["mark"] == "set after the first pool"
     assert Path(second["cwd"]).resolve() == tmp_path.resolve()
     assert second["pid"] != first["pid"]
-    if "forkserver" in __import__("multiprocessing").get_all_start_methods() and hasattr(os, "pidfd_open"):
+    if pools._start_context().get_start_method() == "forkserver":
         assert second["ppid"] == first["ppid"] != os.getpid()  # both forked by the same server
 
 

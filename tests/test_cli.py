@@ -408,34 +408,34 @@ def test_docs_table_is_generated_from_exit_code():
 HEAVY = ("pandas", "numpy", "scipy", "sqlalchemy", "pydantic", "matplotlib", "openpyxl", "jinja2", "nbformat")
 
 
-def test_the_parser_and_every_help_load_no_heavy_library():
-    """`svmodel --version` and `svmodel ... --help` stay quick: building the parser and every
-    command's help imports none of HEAVY (a command loads them in its handler). In a fresh
-    interpreter, as this test process has loaded them already."""
-    code = ("import sys\n"
-            "from svmodel.cli import build_parser, walk\n"
-            "for _words, parser in walk(build_parser()):\n"
-            "    parser.format_help()\n"
-            f"print(' '.join(m for m in {HEAVY!r} if m in sys.modules))\n")
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+def _loaded_in_a_fresh_interpreter(code: str, modules: tuple[str, ...]) -> list[str]:
+    """Which of `modules` a new Python process has imported after running `code` (this test
+    process has loaded them all already)."""
+    probe = (f"{code}\nimport sys\n"
+             f"print('LOADED:' + ' '.join(m for m in {modules!r} if m in sys.modules))\n")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True,
                           timeout=120, stdin=subprocess.DEVNULL)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == [], f"building the parser imported {done.stdout.strip()}"
+    return done.stdout.rsplit("LOADED:", 1)[1].split()
+
+
+def test_the_parser_and_every_help_load_no_heavy_library():
+    """`svmodel --version` and `svmodel ... --help` stay quick: building the parser and every
+    command's help imports none of HEAVY (a command loads them in its handler)."""
+    loaded = _loaded_in_a_fresh_interpreter(
+        "from svmodel.cli import build_parser, walk\n"
+        "for _words, parser in walk(build_parser()):\n"
+        "    parser.format_help()", HEAVY)
+    assert loaded == [], f"building the parser imported {loaded}"
 
 
 def test_validating_a_scenario_without_random_draws_loads_no_scipy_or_plotting():
     """`svmodel validate` checks a scenario without loading scipy (only truncated normal
     distributions need it, and they load it when used) or any plotting or workbook library."""
     example = ROOT / "params" / "examples" / "reablement_home_care.yaml"
-    code = ("import sys\n"
-            "from svmodel.cli import main\n"
-            f"assert main(['validate', {str(example)!r}]) == 0\n"
-            "print('LOADED:' + ' '.join(m for m in ('scipy', 'matplotlib', 'openpyxl', 'sqlalchemy',"
-            " 'jinja2') if m in sys.modules))\n")
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120, stdin=subprocess.DEVNULL)
-    assert done.returncode == 0, done.stderr
-    loaded = done.stdout.rsplit("LOADED:", 1)[1].split()
+    loaded = _loaded_in_a_fresh_interpreter(
+        f"from svmodel.cli import main\nassert main(['validate', {str(example)!r}]) == 0",
+        ("scipy", "matplotlib", "openpyxl", "sqlalchemy", "jinja2"))
     assert loaded == [], f"validate imported {loaded}"
 
 
