@@ -162,9 +162,10 @@ def print_pdfs(result: Any, quiet: bool = False, progress: bool | None = None) -
             if not (pdf.is_file() and pdf.stat().st_mtime >= page.stat().st_mtime)]
     pages = [page for page, _pdf in todo]
     ok, done = True, {}
-    show = sys.stderr.isatty() if progress is None else progress
+    # disable=None is tqdm's own "only on a terminal", as the batch's progress bar uses it.
+    disable = True if not pages else None if progress is None else not progress
     with tqdm(total=len(pages), unit="PDF", desc="svmodel report --pdf", file=sys.stderr,
-              disable=not show or not pages) as bar:
+              disable=disable) as bar:
         for page, outcome in print_many(todo):
             if isinstance(outcome, PdfError):
                 ok = False
